@@ -1,0 +1,103 @@
+/*
+ * libgort showcase: Go slices from C.
+ *
+ * A log of 100,000 lines is read into a slice of strings; the ten lines after the first
+ * FATAL are kept. Slicing keeps the whole log alive (the seeds' memory-pinning story);
+ * cloning severs the tie. Along the way: Go's growth sequence, in-place append aliasing,
+ * and heap statistics from a private jemalloc arena.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gort.h>
+
+#define CHECK(call)                                                                    \
+    do {                                                                               \
+        int status_ = (call);                                                          \
+        if (status_ != GORT_OK) {                                                      \
+            fprintf(stderr, "%s failed: %s\n", #call, gort_strerror(status_));         \
+            return 1;                                                                  \
+        }                                                                              \
+    } while (0)
+
+static void print_heap(const char *when, gort_heap *heap)
+{
+    gort_heap_stats stats = {.struct_size = sizeof stats};
+    if (gort_heap_stats_get(heap, &stats) == GORT_OK)
+        printf("  heap %-22s allocated %9" PRIu64 " B, %3" PRIu64 " live objects\n", when,
+               stats.allocated, stats.live_objects);
+}
+
+static int growth_demo(void)
+{
+    gort_slice *ints;
+    CHECK(gort_slice_nil(gort_type_builtin(GORT_KIND_I64), NULL, &ints));
+    printf("append int64 one at a time, capacities (%s):\n ", gort_heap_allocator());
+    size_t last_cap = 0;
+    for (int64_t i = 0; i < 5000; i++) {
+        CHECK(gort_slice_append(ints, &i));
+        if (gort_slice_cap(ints) != last_cap)
+            printf(" %zu", last_cap = gort_slice_cap(ints));
+    }
+    printf("\n");
+    gort_slice_free(ints);
+    return 0;
+}
+
+static int aliasing_demo(void)
+{
+    gort_slice *a, *b;
+    int64_t values[] = {1, 2, 3, 4};
+    CHECK(gort_slice_make(gort_type_builtin(GORT_KIND_I64), 0, 4, NULL, &a));
+    CHECK(gort_slice_append_n(a, values, 3));
+    CHECK(gort_slice_sub(a, 0, 2, &b)); /* b := a[:2] */
+    int64_t ninety_nine = 99, third;
+    CHECK(gort_slice_append(b, &ninety_nine)); /* fits in cap: writes a[2] in place */
+    CHECK(gort_slice_get(a, 2, &third));
+    printf("b := a[:2]; b = append(b, 99)  =>  a[2] == %" PRId64 " (shared array)\n", third);
+    gort_slice_free(a);
+    gort_slice_free(b);
+    return 0;
+}
+
+static int pinning_demo(gort_heap *heap)
+{
+    gort_slice *log, *tail, *kept;
+    char line[64];
+    CHECK(gort_slice_nil(gort_type_builtin(GORT_KIND_STR), heap, &log));
+    for (int i = 0; i < 100000; i++) {
+        int len = snprintf(line, sizeof line, "%s line %d", i == 70000 ? "FATAL" : "info", i);
+        gort_str s = {line, (size_t)len};
+        CHECK(gort_slice_append(log, &s));
+    }
+    size_t fatal = 0;
+    for (gort_str s; fatal < gort_slice_len(log); fatal++)
+        if (gort_slice_get(log, fatal, &s) == GORT_OK && memcmp(s.ptr, "FATAL", 5) == 0)
+            break;
+    CHECK(gort_slice_sub(log, fatal, fatal + 10, &tail));
+    CHECK(gort_slice_clone(tail, &kept));
+    printf("10 lines from a 100,000-line log: the view pins %zu bytes, its clone %zu\n",
+           gort_slice_backing_bytes(tail), gort_slice_backing_bytes(kept));
+    print_heap("with the whole log:", heap);
+    gort_slice_free(log);
+    gort_slice_free(tail);
+    print_heap("after dropping it:", heap);
+    gort_str first;
+    CHECK(gort_slice_get(kept, 0, &first));
+    printf("  kept[0] = \"%.*s\"\n", (int)first.len, first.ptr);
+    gort_slice_free(kept);
+    return 0;
+}
+
+int main(void)
+{
+    printf("libgort %s\n\n", gort_version_string());
+    gort_heap *heap;
+    CHECK(gort_heap_create(&heap));
+    if (growth_demo() || aliasing_demo() || pinning_demo(heap))
+        return 1;
+    print_heap("at the end:", heap);
+    CHECK(gort_heap_destroy(heap, 0));
+    return 0;
+}

@@ -1,0 +1,60 @@
+/*
+ * Internal view of type descriptors, and the value operations every container uses:
+ * clone (copy in, retaining), drop (release), scan (visit pointer words).
+ */
+#ifndef GORT_TYPE_INTERNAL_H
+#define GORT_TYPE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "atomic.h"
+#include "gort.h"
+
+struct gort_type {
+    gort__atomic refs;  /* unused for immortal (builtin) descriptors */
+    bool immortal;
+    uint8_t kind;       /* gort_kind */
+    bool bytewise;      /* hash and compare the raw bytes */
+    bool comparable;    /* may be a map key */
+    bool owns_refs;     /* copying in retains and dropping releases: str, or hooks+ptrs */
+    bool has_ptrs;      /* at least one bitmap bit is set */
+    uint32_t flags;
+    size_t size;
+    size_t align;
+    gort_hash_fn hash;
+    gort_equal_fn equal;
+    gort_ref_fn retain;
+    gort_ref_fn release;
+    void *ctx;
+    size_t ptr_words;
+    const uint64_t *ptr_bitmap; /* a private copy; NULL when ptr_words == 0 */
+    const char *name;           /* a private copy, or a static string */
+};
+
+/* The per-process random hash key (from getrandom at load time). */
+uint64_t gort__hash_key(void);
+
+/* Seeded XXH3 of `len` bytes: the one hash function behind every builtin kind. */
+uint64_t gort__hash_bytes(const void *data, size_t len, uint64_t seed);
+
+/* True when a and b describe the same layout and behaviour (same pointer, or equal
+ * fields), so values of one may be stored in a container of the other. */
+bool gort__type_same(const gort_type *a, const gort_type *b);
+
+/*
+ * Copies n values from src to dst (which must not overlap), taking ownership the way a
+ * container does: retain hooks for pointer words, a private copy of a str's bytes.
+ * On GORT_ENOMEM nothing was retained or allocated and dst's contents are unspecified.
+ */
+int gort__values_clone(const gort_type *type, void *dst, const void *src, size_t n);
+
+/* Releases n values in place (release hooks, or a str's bytes). Does not zero them. */
+void gort__values_drop(const gort_type *type, void *base, size_t n);
+
+/* Calls visit on every non-NULL pointer word of n values. */
+void gort__values_scan(const gort_type *type, void *base, size_t n, gort_visit_fn visit,
+                       void *ctx);
+
+#endif /* GORT_TYPE_INTERNAL_H */
