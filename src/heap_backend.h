@@ -23,12 +23,15 @@ struct gort__backend_heap {
 };
 #define GORT__BACKEND_DEFAULT_INIT {PTHREAD_MUTEX_INITIALIZER, NULL, 0}
 #else
-/* A jemalloc heap is an arena index plus the mallocx flags that select it. */
+#include "heap_huge.h"
+/* A jemalloc heap is an arena index plus the mallocx flags that select it, and the
+ * huge blocks it mapped itself (heap_huge.c). */
 struct gort__backend_heap {
     unsigned arena;
     int flags;
+    struct gort__huge_list huge;
 };
-#define GORT__BACKEND_DEFAULT_INIT {0, 0}
+#define GORT__BACKEND_DEFAULT_INIT {0, 0, GORT__HUGE_LIST_INIT}
 #endif
 
 struct gort_heap {

@@ -7,8 +7,12 @@
  * freed through it could later be handed to another heap, and arena.<i>.destroy would
  * then pull memory out from under that heap. Bypassing the tcache keeps each arena's
  * memory its own, which is what makes gort_heap_destroy sound.
+ *
+ * Blocks of GORT_HUGE_MIN bytes or more bypass jemalloc and are mapped by heap_huge.c
+ * so they can grow with mremap. Routing is by size: callers free with the size they
+ * allocated or were told is usable, and gort__backend_usable never reports a size that
+ * would cross the threshold, so a block always returns to the path it came from.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +20,7 @@
 #include <jemalloc/jemalloc.h>
 
 #include "heap_backend.h"
+#include "heap_huge.h"
 #include "internal.h"
 
 #if GORT_ALLOC_SYSTEM
@@ -26,6 +31,11 @@ const char gort__backend_name[] = "jemalloc-bundled";
 
 /* jemalloc aligns every block to at least this; larger alignments must be asked for. */
 #define NATURAL_ALIGN 16
+
+static bool is_huge(size_t size)
+{
+    return size >= GORT_HUGE_MIN;
+}
 
 static int flags_for(const gort_heap *heap, size_t align)
 {
@@ -39,8 +49,12 @@ int gort__backend_create(gort_heap *heap)
 {
     unsigned arena;
     size_t len = sizeof arena;
-    if (mallctl("arenas.create", &arena, &len, NULL, 0) != 0)
+    if (pthread_mutex_init(&heap->backend.huge.lock, NULL) != 0)
         return GORT_ENOMEM;
+    if (mallctl("arenas.create", &arena, &len, NULL, 0) != 0) {
+        pthread_mutex_destroy(&heap->backend.huge.lock);
+        return GORT_ENOMEM;
+    }
     heap->backend.arena = arena;
     heap->backend.flags = (int)MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE;
     return GORT_OK;
@@ -49,6 +63,8 @@ int gort__backend_create(gort_heap *heap)
 void gort__backend_destroy(gort_heap *heap)
 {
     char name[64];
+    gort__huge_free_all(&heap->backend.huge);
+    pthread_mutex_destroy(&heap->backend.huge.lock);
     snprintf(name, sizeof name, "arena.%u.destroy", heap->backend.arena);
     int err = mallctl(name, NULL, NULL, NULL, 0);
     GORT_ASSERT(err == 0);
@@ -57,16 +73,32 @@ void gort__backend_destroy(gort_heap *heap)
 
 void *gort__backend_alloc(gort_heap *heap, size_t size, size_t align, bool zero)
 {
+    if (is_huge(size))
+        return gort__huge_alloc(&heap->backend.huge, size, align); /* always zero */
     int flags = flags_for(heap, align) | (zero ? MALLOCX_ZERO : 0);
     return mallocx(size ? size : 1, flags);
+}
+
+/* A resize that crosses the huge threshold: a new block, a copy, the old one freed. */
+static void *resize_across(gort_heap *heap, void *ptr, size_t old_size, size_t new_size,
+                           size_t align, bool zero_tail)
+{
+    void *moved = gort__backend_alloc(heap, new_size, align, zero_tail);
+    if (!moved)
+        return NULL;
+    memcpy(moved, ptr, old_size < new_size ? old_size : new_size);
+    gort__backend_free(heap, ptr, old_size, align);
+    return moved;
 }
 
 void *gort__backend_realloc(gort_heap *heap, void *ptr, size_t old_size, size_t new_size,
                             size_t align, bool zero_tail)
 {
-    (void)old_size;
-    /* MALLOCX_ZERO zeroes what lies past the old usable size; jemalloc skips the memset
-     * for pages it knows are fresh, so growing a large buffer does not touch it twice. */
+    if (is_huge(old_size) && is_huge(new_size))
+        return gort__huge_resize(&heap->backend.huge, ptr, new_size, false);
+    if (is_huge(old_size) || is_huge(new_size))
+        return resize_across(heap, ptr, old_size, new_size, align, zero_tail);
+    /* MALLOCX_ZERO zeroes what lies past the old usable size. */
     int flags = flags_for(heap, align) | (zero_tail ? MALLOCX_ZERO : 0);
     return rallocx(ptr, new_size ? new_size : 1, flags);
 }
@@ -74,19 +106,32 @@ void *gort__backend_realloc(gort_heap *heap, void *ptr, size_t old_size, size_t 
 size_t gort__backend_expand(gort_heap *heap, void *ptr, size_t old_size, size_t new_size,
                             size_t align)
 {
-    (void)old_size;
+    if (is_huge(old_size)) {
+        if (new_size <= old_size)
+            return old_size;
+        return gort__huge_resize(&heap->backend.huge, ptr, new_size, true)
+                   ? gort__huge_usable(new_size)
+                   : old_size;
+    }
+    if (is_huge(new_size))
+        return old_size;
     return xallocx(ptr, new_size, 0, flags_for(heap, align) | MALLOCX_ZERO);
 }
 
 size_t gort__backend_usable(size_t size, size_t align)
 {
+    if (is_huge(size))
+        return gort__huge_usable(size);
     size_t usable = nallocx(size, align > NATURAL_ALIGN ? MALLOCX_ALIGN(align) : 0);
-    return usable ? usable : size;
+    return usable && !is_huge(usable) ? usable : size;
 }
 
 void gort__backend_free(gort_heap *heap, void *ptr, size_t size, size_t align)
 {
-    sdallocx(ptr, size ? size : 1, flags_for(heap, align));
+    if (is_huge(size))
+        gort__huge_free(&heap->backend.huge, ptr);
+    else
+        sdallocx(ptr, size ? size : 1, flags_for(heap, align));
 }
 
 /* Every statistic read here is a size_t in jemalloc 5; a missing one reads as 0 (an
@@ -119,11 +164,18 @@ void gort__backend_stats(gort_heap *heap, gort_heap_stats *out)
     mallctl("epoch", &epoch, &len, &epoch, len); /* refresh jemalloc's stats snapshot */
     if (!heap->is_default) {
         add_arena_stats(heap->backend.arena, out);
-        return;
+    } else {
+        unsigned automatic = 0;
+        len = sizeof automatic;
+        mallctl("opt.narenas", &automatic, &len, NULL, 0);
+        for (unsigned arena = 0; arena < automatic; arena++)
+            add_arena_stats(arena, out);
     }
-    unsigned automatic = 0;
-    len = sizeof automatic;
-    mallctl("opt.narenas", &automatic, &len, NULL, 0);
-    for (unsigned arena = 0; arena < automatic; arena++)
-        add_arena_stats(arena, out);
+    /* Huge blocks count as allocated, active and mapped; resident is an upper bound
+     * (their untouched pages are not resident). */
+    uint64_t huge = gort__huge_bytes(&heap->backend.huge);
+    out->allocated += huge;
+    out->active += huge;
+    out->resident += huge;
+    out->mapped += huge;
 }

@@ -43,6 +43,8 @@ struct gort_slice {
     char *data;
     size_t len;
     size_t cap;
+    size_t elem_size; /* type->size and !type->owns_refs, cached for the append */
+    bool plain;       /* hot path: one cache line, no pointer chase into the type */
     gort_type *type;
     gort_heap *heap;
 };
@@ -322,7 +324,10 @@ static int new_handle(gort_type *type, gort_heap *heap, gort_slice **out)
     gort_slice *s = gort__alloc(heap, sizeof *s, alignof(gort_slice));
     if (!s)
         return GORT_ENOMEM;
-    *s = (gort_slice){.type = gort_type_retain(type), .heap = heap};
+    *s = (gort_slice){.elem_size = type->size,
+                      .plain = !type->owns_refs,
+                      .type = gort_type_retain(type),
+                      .heap = heap};
     gort__heap_object_born(heap);
     *out = s;
     return GORT_OK;
@@ -447,14 +452,27 @@ int gort_slice_append_n(gort_slice *s, const void *values, size_t n)
     return status;
 }
 
+/* Copies one plain value. An if-chain, not a switch: a switch compiles to an indirect
+ * jump that cost ~1 ns per append in the profile; fixed sizes become one load+store. */
+static inline void copy_plain(char *slot, const void *value, size_t size)
+{
+    if (size == 8)
+        memcpy(slot, value, 8);
+    else if (size == 4)
+        memcpy(slot, value, 4);
+    else if (size == 16)
+        memcpy(slot, value, 16);
+    else
+        memcpy(slot, value, size);
+}
+
 int gort_slice_append(gort_slice *s, const void *value)
 {
     if (!s || !value)
         return GORT_EINVAL;
-    size_t size = s->type->size;
     /* Hot path: room in cap and a value that owns nothing is a plain copy. */
-    if (GORT_LIKELY(s->len < s->cap && !s->type->owns_refs)) {
-        memcpy(s->data + s->len * size, value, size);
+    if (GORT_LIKELY(s->len < s->cap && s->plain)) {
+        copy_plain(s->data + s->len * s->elem_size, value, s->elem_size);
         s->len++;
         return GORT_OK;
     }

@@ -1,0 +1,641 @@
+#!/usr/bin/env python3
+"""libgort benchmark driver: WORKLOADS.md on libgort and its peers, side by side, one run.
+
+Usage:
+    python3 benchmarks/run.py --build-dir BUILD [--quick] [--reps N] [--rows REGEX]
+                              [--impls REGEX] [--csv PATH]
+
+It builds the peer programs into BUILD/benchmarks/peers/ (cargo, go build, g++, gcc),
+uses BUILD/benchmarks/bench_gort (built by meson/ninja, never by this script), runs the
+context probes, then every selected implementation of every selected row, and prints a
+table: per row and implementation the median, min-max, ratio implementation/libgort and
+checksum. It writes the same figures to a CSV (default BUILD/benchmarks/results.csv, or
+results-quick.csv with --quick). Python 3 standard library only.
+
+--quick is the smoke mode run by the test suite: N = 10,000 per row and 2 repetitions.
+Exit status: 0 when every selected implementation built, ran and returned the expected
+checksum; 1 otherwise (a missing toolchain counts as a failure, with a message saying
+what to install -- nothing is skipped silently; use --impls to leave a peer out on
+purpose); 2 for usage errors.
+
+Protocol between this driver and the benchmark programs
+--------------------------------------------------------
+Every program (bench_gort and one per peer) is a plain executable:
+
+    prog info
+        Prints "INFO <key> <value...>" lines (implementation, library and compiler
+        versions) and one line "WORKLOADS <name> <name>..." naming the workloads it
+        implements. Exit status 0.
+
+    prog <workload> <n> <reps>
+        Runs <workload> <reps> times (1..1000) on input size <n>. Each repetition sets
+        up, times only the measured loop with the monotonic clock, then reads the result
+        back (untimed) into a checksum. Prints exactly one line
+            RESULT <workload> <impl> <v1,v2,...,v_reps> <checksum>
+        v_i: repetition i's figure in the row's unit (e.g. ns per append), a decimal
+        float; checksum: an unsigned 64-bit decimal, identical in every repetition (the
+        program fails if it is not). Other stdout lines are ignored; diagnostics go to
+        stderr. Exit status 0 on success, non-zero on any failure (2: usage or unknown
+        workload).
+
+    probes <reps>
+        Prints "PROBE <name> <unit> <v1,...,v_reps>" lines (see probes.c).
+
+A row names its implementations; each entry names a program and the workload string
+passed to it (the row id unless given, so one program can offer variants later, e.g.
+"map_insert_1m.siphash"). The driver computes the expected checksum of every row
+itself and compares each implementation's against it.
+
+Adding a row: one function per implementation in each program (registered in that
+program's workload table) and one Row(...) in ROWS below. Adding a peer: a program
+under benchmarks/peers/, a Program(...) in PROGRAMS with its build function, and an
+Impl(...) in the rows it implements.
+"""
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Tuple
+
+BENCH_DIR = Path(__file__).resolve().parent
+PEERS_SRC = BENCH_DIR / "peers"
+U64 = 1 << 64
+QUICK_N = 10_000
+QUICK_REPS = 2
+FULL_REPS = 5  # WORKLOADS.md: each figure is the median of at least 5 repetitions
+RUN_TIMEOUT_S = 1800
+BUILD_TIMEOUT_S = 1800
+
+
+# --------------------------------------------------------------------------------------
+# Registry: rows (WORKLOADS.md) and the implementations of each.
+# --------------------------------------------------------------------------------------
+
+@dataclass
+class Impl:
+    program: str              # key in PROGRAMS
+    label: str                # shown in the table, e.g. "Rust Vec::push"
+    workload: Optional[str] = None  # passed to the program; defaults to the row id
+    note: str = ""            # fairness note printed beside the figure
+
+
+@dataclass
+class Row:
+    id: str
+    unit: str
+    n: int                    # full-run input size
+    expected: Callable[[int], int]  # expected checksum for input size n
+    impls: List[Impl]         # the first one is libgort, the baseline of the ratio
+    quick_n: int = QUICK_N
+    note: str = ""
+
+
+def checksum_append_int(n: int) -> int:
+    """len + sum of elements i = 0..n-1."""
+    return (n + n * (n - 1) // 2) % U64
+
+
+def checksum_append_struct64(n: int) -> int:
+    """len + sum over elements i of words {i, i+1, ..., i+7}."""
+    return (n + 8 * (n * (n - 1) // 2) + 28 * n) % U64
+
+
+SLICE_IMPLS = [
+    Impl("gort", "libgort gort_slice_append"),
+    Impl("rust", "Rust Vec::push"),
+    Impl("cxx", "C++ std::vector::push_back"),
+    Impl("go", "Go append"),
+    Impl("glib", "GLib g_array_append_val"),
+]
+
+ROWS: List[Row] = [
+    Row("slice_append_int_10m", "ns/append", 10_000_000, checksum_append_int, SLICE_IMPLS,
+        note="append int64 i, i = 0..N-1, one at a time to an empty slice"),
+    Row("slice_append_struct64_1m", "ns/append", 1_000_000, checksum_append_struct64,
+        SLICE_IMPLS,
+        note="append 64-byte structs {i, ..., i+7}, one at a time to an empty slice"),
+]
+
+
+# --------------------------------------------------------------------------------------
+# Programs and how to build them.
+# --------------------------------------------------------------------------------------
+
+class BuildError(Exception):
+    """A program could not be built or found; the message says why and what to do."""
+
+
+@dataclass
+class Ctx:
+    build_dir: Path
+    peers_dir: Path
+    log_dir: Path
+
+
+@dataclass
+class Program:
+    key: str
+    description: str
+    build: Callable[[Ctx], Path]   # returns the executable; raises BuildError
+
+
+def need_tool(name: str, hint: str, extra_dirs: List[Path] = ()) -> str:
+    found = shutil.which(name)
+    if not found:
+        for d in extra_dirs:
+            if (d / name).is_file() and os.access(d / name, os.X_OK):
+                found = str(d / name)
+                break
+    if not found:
+        where = "PATH" + "".join(f" or {d}" for d in extra_dirs)
+        raise BuildError(f"toolchain missing: '{name}' not found on {where} ({hint})")
+    return found
+
+
+def run_build(cmd: List[str], ctx: Ctx, log_name: str, cwd: Path = None,
+              env: Dict[str, str] = None) -> None:
+    log = ctx.log_dir / f"{log_name}.log"
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=BUILD_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise BuildError(f"{' '.join(cmd)}: {e}")
+    log.write_text(f"$ {' '.join(cmd)}\n(cwd {cwd or os.getcwd()})\n{proc.stdout}")
+    if proc.returncode != 0:
+        tail = "\n    ".join(proc.stdout.strip().splitlines()[-15:])
+        raise BuildError(f"build failed (exit {proc.returncode}): {' '.join(cmd)}\n    {tail}\n"
+                         f"    full log: {log}")
+
+
+def compile_if_stale(cmd: List[str], out: Path, inputs: List[Path], ctx: Ctx,
+                     log_name: str) -> Path:
+    """Runs a one-shot compiler command unless `out` is newer than every input and was
+    made by the same command (recorded beside it)."""
+    stamp = out.with_suffix(".cmd")
+    cmd_text = json.dumps(cmd)
+    if (out.exists() and stamp.exists() and stamp.read_text() == cmd_text
+            and all(out.stat().st_mtime >= p.stat().st_mtime for p in inputs)):
+        return out
+    run_build(cmd, ctx, log_name)
+    stamp.write_text(cmd_text)
+    return out
+
+
+def build_gort(ctx: Ctx) -> Path:
+    exe = ctx.build_dir / "benchmarks" / "bench_gort"
+    if not exe.is_file():
+        raise BuildError(f"{exe} not found: build libgort and its benchmark first "
+                         f"(`ninja -C {ctx.build_dir}`; the top-level meson.build must have "
+                         f"subdir('benchmarks'))")
+    return exe
+
+
+def build_cxx(ctx: Ctx) -> Path:
+    gxx = need_tool("g++", "apt-get install g++")
+    src = PEERS_SRC / "cxx" / "bench_cxx.cpp"
+    out = ctx.peers_dir / "bench_cxx"
+    cmd = [gxx, "-O2", "-DNDEBUG", "-std=c++17", str(src), "-o", str(out)]
+    return compile_if_stale(cmd, out, [src, BENCH_DIR / "bench_common.h"], ctx, "cxx")
+
+
+def pkg_config(package: str, hint: str) -> List[str]:
+    pc = need_tool("pkg-config", "apt-get install pkg-config")
+    proc = subprocess.run([pc, "--cflags", "--libs", package], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise BuildError(f"toolchain missing: pkg-config cannot find {package} ({hint}): "
+                         f"{proc.stderr.strip()}")
+    return proc.stdout.split()
+
+
+def build_glib(ctx: Ctx) -> Path:
+    gcc = need_tool("gcc", "apt-get install gcc")
+    flags = pkg_config("glib-2.0", "apt-get install libglib2.0-dev")
+    src = PEERS_SRC / "glib" / "bench_glib.c"
+    out = ctx.peers_dir / "bench_glib"
+    cmd = [gcc, "-O2", "-DNDEBUG", str(src), "-o", str(out)] + flags
+    return compile_if_stale(cmd, out, [src, BENCH_DIR / "bench_common.h"], ctx, "glib")
+
+
+def build_probes(ctx: Ctx) -> Path:
+    gcc = need_tool("gcc", "apt-get install gcc")
+    src = BENCH_DIR / "probes.c"
+    out = ctx.peers_dir / "probes"
+    cmd = [gcc, "-O2", "-DNDEBUG", "-pthread", str(src), "-o", str(out)]
+    return compile_if_stale(cmd, out, [src, BENCH_DIR / "bench_common.h"], ctx, "probes")
+
+
+def cargo_path() -> str:
+    extra = [Path(os.environ["CARGO_HOME"]) / "bin"] if "CARGO_HOME" in os.environ else []
+    extra.append(Path.home() / ".cargo" / "bin")
+    return need_tool("cargo", "apt-get install cargo, or rustup", extra)
+
+
+def build_rust(ctx: Ctx) -> Path:
+    cargo = cargo_path()
+    target = ctx.peers_dir / "rust-target"
+    env = dict(os.environ, CARGO_TARGET_DIR=str(target))
+    # rustup's cargo finds rustc beside it; make sure that directory is searched.
+    env["PATH"] = str(Path(cargo).parent) + os.pathsep + env.get("PATH", "")
+    # cwd = the crate, so that its .cargo/config.toml (Debian crate sources) applies.
+    run_build([cargo, "build", "--offline", "--release", "--quiet"], ctx, "rust",
+              cwd=PEERS_SRC / "rust", env=env)
+    return target / "release" / "bench_rust"
+
+
+def build_go(ctx: Ctx) -> Path:
+    go = need_tool("go", "apt-get install golang-go", [Path("/usr/lib/go/bin")])
+    out = ctx.peers_dir / "bench_go"
+    env = dict(os.environ,
+               GOCACHE=str(ctx.peers_dir / "go-cache"),
+               GOPATH=str(ctx.peers_dir / "gopath"),
+               GOTOOLCHAIN="local", GOPROXY="off", GOFLAGS="", GOWORK="off",
+               GO111MODULE="on")
+    run_build([go, "build", "-o", str(out), "."], ctx, "go", cwd=PEERS_SRC / "go", env=env)
+    return out
+
+
+PROGRAMS: Dict[str, Program] = {p.key: p for p in [
+    Program("gort", "libgort (meson: BUILD/benchmarks/bench_gort)", build_gort),
+    Program("rust", "Rust std (cargo --release)", build_rust),
+    Program("cxx", "C++ libstdc++ (g++ -O2 -DNDEBUG -std=c++17)", build_cxx),
+    Program("go", "Go runtime (go build)", build_go),
+    Program("glib", "GLib (gcc -O2 -DNDEBUG, pkg-config glib-2.0)", build_glib),
+]}
+
+
+# --------------------------------------------------------------------------------------
+# Running.
+# --------------------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    row: Row
+    impl: Impl
+    n: int
+    reps: int
+    values: List[float] = field(default_factory=list)
+    checksum: Optional[int] = None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+
+def parse_floats(text: str) -> List[float]:
+    values = [float(v) for v in text.split(",")]
+    if not all(math.isfinite(v) and v >= 0 for v in values):
+        raise ValueError(f"bad figure in {text!r}")
+    return values
+
+
+def run_program(exe: Path, args: List[str]) -> subprocess.CompletedProcess:
+    return subprocess.run([str(exe)] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=RUN_TIMEOUT_S)
+
+
+def query_info(exe: Path) -> Tuple[List[str], List[str]]:
+    """Returns (INFO lines without the prefix, workload names) of `prog info`."""
+    proc = run_program(exe, ["info"])
+    if proc.returncode != 0:
+        raise BuildError(f"`{exe} info` failed (exit {proc.returncode}): {proc.stderr.strip()}")
+    info = [l[5:] for l in proc.stdout.splitlines() if l.startswith("INFO ")]
+    workloads = [w for l in proc.stdout.splitlines() if l.startswith("WORKLOADS")
+                 for w in l.split()[1:]]
+    return info, workloads
+
+
+def run_one(exe: Path, row: Row, impl: Impl, n: int, reps: int) -> Outcome:
+    workload = impl.workload or row.id
+    out = Outcome(row, impl, n, reps)
+    try:
+        proc = run_program(exe, [workload, str(n), str(reps)])
+    except (OSError, subprocess.TimeoutExpired) as e:
+        out.error = f"could not run {exe}: {e}"
+        return out
+    results = [l.split() for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
+    if proc.returncode != 0:
+        out.error = f"exit {proc.returncode}: {proc.stderr.strip() or '(no message)'}"
+    elif len(results) != 1 or len(results[0]) != 5 or results[0][1] != workload:
+        out.error = f"expected one 'RESULT {workload} <impl> <values> <checksum>' line, got " \
+                    f"{proc.stdout.strip()!r}"
+    else:
+        try:
+            out.values = parse_floats(results[0][3])
+            out.checksum = int(results[0][4])
+        except ValueError as e:
+            out.error = f"unparsable RESULT line: {e}"
+        if not out.error and len(out.values) != reps:
+            out.error = f"{len(out.values)} figures for {reps} repetitions"
+        if not out.error and out.checksum != row.expected(n):
+            out.error = f"checksum {out.checksum} != expected {row.expected(n)}"
+    return out
+
+
+def run_probes(exe: Path, reps: int) -> List[dict]:
+    proc = run_program(exe, [str(reps)])
+    if proc.returncode != 0:
+        raise BuildError(f"probes failed (exit {proc.returncode}): {proc.stderr.strip()}")
+    probes = []
+    for line in proc.stdout.splitlines():
+        parts = line.split()
+        if parts and parts[0] == "PROBE" and len(parts) == 4:
+            probes.append({"name": parts[1], "unit": parts[2], "values": parse_floats(parts[3])})
+    if not probes:
+        raise BuildError(f"probes printed no PROBE line: {proc.stdout!r}")
+    return probes
+
+
+# --------------------------------------------------------------------------------------
+# Reporting.
+# --------------------------------------------------------------------------------------
+
+def fmt(v: float) -> str:
+    if v < 10:
+        return f"{v:.3f}"
+    if v < 1000:
+        return f"{v:.2f}"
+    return f"{v:.1f}"
+
+
+def first_line(cmd: List[str]) -> str:
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              timeout=60)
+        return proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else "?"
+    except (OSError, subprocess.TimeoutExpired, IndexError):
+        return "?"
+
+
+def read_text(path: str) -> str:
+    try:
+        return Path(path).read_text().strip()
+    except OSError:
+        return "?"
+
+
+# Environment variables that change what a program measures; printed when set.
+ENV_KNOBS = ["GOGC", "GOMAXPROCS", "GODEBUG", "GOMEMLIMIT", "MALLOC_CONF", "GLIBC_TUNABLES",
+             "LD_PRELOAD", "LD_LIBRARY_PATH", "RUSTFLAGS", "CARGO_PROFILE_RELEASE_OPT_LEVEL"]
+
+
+def libgort_build_config(build_dir: Path) -> Tuple[str, List[str]]:
+    """libgort's meson options as one line, plus warnings where they differ from the
+    fair-comparison flags (WORKLOADS.md: C -O2 -DNDEBUG)."""
+    try:
+        opts = json.loads((build_dir / "meson-info" / "intro-buildoptions.json").read_text())
+    except (OSError, ValueError):
+        return "unknown (no meson-info in the build directory)", []
+    value = {o["name"]: o["value"] for o in opts}
+    keys = ["buildtype", "optimization", "debug", "b_ndebug", "b_sanitize", "b_lto", "allocator"]
+    line = " ".join(f"{k}={value[k]}" for k in keys if k in value)
+    ndebug = value.get("b_ndebug") == "true" or (
+        value.get("b_ndebug") == "if-release" and value.get("buildtype") in ("release", "minsize"))
+    warnings = []
+    if not ndebug:
+        warnings.append("libgort is built without NDEBUG (internal GORT_ASSERT checks are on); "
+                        "for figures to compare, configure with -Db_ndebug=true")
+    if str(value.get("optimization", "2")) != "2":
+        warnings.append(f"libgort is built with -O{value.get('optimization')}; the peers use "
+                        f"-O2 (C/C++), --release (Rust), Go defaults: use -Doptimization=2")
+    if value.get("b_sanitize", "none") != "none":
+        warnings.append(f"libgort is built with sanitizers ({value['b_sanitize']})")
+    if value.get("allocator") == "libc":
+        warnings.append("libgort uses the libc allocator build (-Dallocator=libc), not jemalloc")
+    return line, warnings
+
+
+def environment_lines(programs_info: Dict[str, List[str]]) -> List[str]:
+    cpu = "?"
+    for line in read_text("/proc/cpuinfo").splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    lines = [
+        f"host      {platform.node()}  {cpu}, {os.cpu_count()} CPUs, kernel {platform.release()}",
+        f"THP       enabled: {read_text('/sys/kernel/mm/transparent_hugepage/enabled')}",
+        "load      average {:.2f} {:.2f} {:.2f} (1/5/15 min; other work skews figures)".format(
+            *os.getloadavg()),
+    ]
+    overrides = [f"{k}={os.environ[k]}" for k in ENV_KNOBS if k in os.environ]
+    if overrides:
+        lines.append("env       " + " ".join(overrides))
+    for key, info in programs_info.items():
+        lines.append(f"{key:<9} " + "; ".join(info))
+    return lines
+
+
+def toolchain_versions(keys) -> List[str]:
+    versions = []
+    if "rust" in keys:
+        try:
+            cargo = Path(cargo_path())
+            rustc = cargo.parent / "rustc"
+            versions.append(first_line([str(rustc if rustc.exists() else "rustc"), "--version"]))
+            versions.append(first_line([str(cargo), "--version"]))
+        except BuildError:
+            pass
+    if "go" in keys and shutil.which("go"):
+        versions.append(first_line(["go", "version"]))
+    if "cxx" in keys and shutil.which("g++"):
+        versions.append(first_line(["g++", "--version"]))
+    return versions
+
+
+def print_table(outcomes: List[Outcome], quick: bool) -> None:
+    print()
+    print("Results" + ("  (QUICK SMOKE RUN: tiny N, 2 reps -- figures are meaningless)"
+                       if quick else ""))
+    print("ratio = implementation median / libgort median (> 1: libgort is faster)")
+    by_row: Dict[str, List[Outcome]] = {}
+    for o in outcomes:
+        by_row.setdefault(o.row.id, []).append(o)
+    label_w = max(len(o.impl.label) for o in outcomes)
+    for row_id, row_outcomes in by_row.items():
+        row = row_outcomes[0].row
+        o0 = row_outcomes[0]
+        print()
+        print(f"{row.id}  [{row.unit}, N={o0.n:,}, {o0.reps} reps]  {row.note}")
+        print(f"  {'implementation':<{label_w}}  {'median':>9}  {'min-max':>19}  {'ratio':>6}  "
+              f"checksum")
+        base = next((o for o in row_outcomes if o.impl.program == "gort" and o.ok), None)
+        for o in row_outcomes:
+            if not o.ok:
+                print(f"  {o.impl.label:<{label_w}}  FAILED: {o.error}")
+                continue
+            spread = f"{fmt(min(o.values))}-{fmt(max(o.values))}"
+            ratio = f"{o.median / base.median:.2f}" if base and base.median > 0 else "-"
+            note = f"  ({o.impl.note})" if o.impl.note else ""
+            print(f"  {o.impl.label:<{label_w}}  {fmt(o.median):>9}  {spread:>19}  {ratio:>6}  "
+                  f"{o.checksum} ok{note}")
+
+
+def write_csv(path: Path, outcomes: List[Outcome], probes: List[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["kind", "row", "unit", "n", "reps", "impl", "label", "median", "min", "max",
+                    "ratio_vs_libgort", "checksum", "expected_checksum", "status", "values",
+                    "note"])
+        for p in probes:
+            v = p["values"]
+            w.writerow(["probe", p["name"], p["unit"], "", len(v), "probe", "",
+                        statistics.median(v), min(v), max(v), "", "", "", "ok",
+                        ";".join(map(str, v)), ""])
+        medians = {(o.row.id): o.median for o in outcomes if o.ok and o.impl.program == "gort"}
+        for o in outcomes:
+            base = medians.get(o.row.id)
+            ok = o.ok
+            w.writerow(["result", o.row.id, o.row.unit, o.n, o.reps, o.impl.program, o.impl.label,
+                        o.median if ok else "", min(o.values) if ok else "",
+                        max(o.values) if ok else "",
+                        o.median / base if ok and base else "",
+                        "" if o.checksum is None else o.checksum, o.row.expected(o.n),
+                        "ok" if ok else "FAILED: " + o.error, ";".join(map(str, o.values)),
+                        o.impl.note])
+
+
+# --------------------------------------------------------------------------------------
+# Main.
+# --------------------------------------------------------------------------------------
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build-dir", required=True, type=Path, help="meson build directory")
+    ap.add_argument("--quick", action="store_true",
+                    help=f"smoke mode: N={QUICK_N:,} per row, {QUICK_REPS} reps")
+    ap.add_argument("--reps", type=int, help=f"repetitions (default {FULL_REPS}, quick "
+                                             f"{QUICK_REPS})")
+    ap.add_argument("--rows", default="", help="only rows whose id matches this regex")
+    ap.add_argument("--impls", default="",
+                    help="only implementations whose program key (gort, rust, cxx, go, glib) "
+                         "matches this regex; libgort is always kept as the baseline")
+    ap.add_argument("--csv", type=Path, help="CSV output path (default "
+                                             "BUILD/benchmarks/results[-quick].csv)")
+    args = ap.parse_args()
+
+    reps = args.reps if args.reps is not None else (QUICK_REPS if args.quick else FULL_REPS)
+    if not 1 <= reps <= 1000:
+        ap.error("--reps must be in 1..1000")
+    if not args.quick and reps < FULL_REPS:
+        log(f"warning: {reps} repetitions; WORKLOADS.md asks for at least {FULL_REPS}")
+    try:
+        row_re, impl_re = re.compile(args.rows), re.compile(args.impls)
+    except re.error as e:
+        ap.error(f"bad regex: {e}")
+    build_dir = args.build_dir.resolve()
+    if not build_dir.is_dir():
+        ap.error(f"--build-dir {build_dir} is not a directory")
+
+    rows = [r for r in ROWS if row_re.search(r.id)]
+    if not rows:
+        ap.error(f"--rows {args.rows!r} matches no row; rows: {', '.join(r.id for r in ROWS)}")
+    selected = {r.id: [i for i in r.impls if i.program == "gort" or impl_re.search(i.program)]
+                for r in rows}
+
+    ctx = Ctx(build_dir, build_dir / "benchmarks" / "peers",
+              build_dir / "benchmarks" / "peers" / "logs")
+    ctx.log_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    failures: List[str] = []
+
+    # Build (or find) every program the selected rows need, plus the probes.
+    needed = [k for k in PROGRAMS if any(i.program == k for l in selected.values() for i in l)]
+    exes: Dict[str, Path] = {}
+    infos: Dict[str, List[str]] = {}
+    workloads: Dict[str, List[str]] = {}
+    for key in needed:
+        log(f"building {key}: {PROGRAMS[key].description}")
+        try:
+            exes[key] = PROGRAMS[key].build(ctx)
+            infos[key], workloads[key] = query_info(exes[key])
+        except BuildError as e:
+            failures.append(f"{key}: {e}")
+            log(f"ERROR {key}: {e}")
+    probes: List[dict] = []
+    try:
+        probe_exe = build_probes(ctx)
+        log("running context probes")
+        probes = run_probes(probe_exe, reps)
+    except BuildError as e:
+        failures.append(f"probes: {e}")
+        log(f"ERROR probes: {e}")
+    log(f"builds done in {time.monotonic() - started:.1f}s")
+
+    outcomes: List[Outcome] = []
+    for row in rows:
+        n = row.quick_n if args.quick else row.n
+        for impl in selected[row.id]:
+            workload = impl.workload or row.id
+            if impl.program not in exes:
+                o = Outcome(row, impl, n, reps, error=f"not run: program {impl.program!r} is unavailable "
+                                     f"(see its error below)")
+            elif workload not in workloads[impl.program]:
+                o = Outcome(row, impl, n, reps,
+                            error=f"{impl.program} does not implement workload {workload!r}")
+            else:
+                log(f"running {row.id} / {impl.program} (N={n:,}, {reps} reps)")
+                o = run_one(exes[impl.program], row, impl, n, reps)
+            if not o.ok:
+                failures.append(f"{row.id} / {impl.label}: {o.error}")
+            outcomes.append(o)
+
+    # Report.
+    print(f"libgort benchmarks ({'quick smoke run' if args.quick else 'full run'}), "
+          f"{time.strftime('%Y-%m-%d %H:%M:%S')}")
+    gort_config, gort_warnings = libgort_build_config(build_dir)
+    for line in (environment_lines(infos) + [f"libgort   build: {gort_config}"] +
+                 [f"toolchain {v}" for v in toolchain_versions(needed)]):
+        print(f"  {line}")
+    for w in gort_warnings:
+        print(f"  WARNING: {w}")
+    print()
+    print("Context probes (median, min-max):")
+    for p in probes:
+        v = p["values"]
+        extra = ""
+        if p["name"] == "first_touch":
+            extra = f"  = {statistics.median(v) * 4096 / 1000:.2f} us per 4 KiB page"
+        elif p["name"] == "thread_wake":
+            extra = f"  = {statistics.median(v) / 2:.2f} us per wake-up"
+        print(f"  {p['name']:<12} {fmt(statistics.median(v)):>8} {p['unit']:<13} "
+              f"({fmt(min(v))}-{fmt(max(v))}){extra}")
+    if outcomes:
+        print_table(outcomes, args.quick)
+    csv_path = args.csv or build_dir / "benchmarks" / (
+        "results-quick.csv" if args.quick else "results.csv")
+    write_csv(csv_path, outcomes, probes)
+    print()
+    print(f"CSV: {csv_path}")
+    print(f"elapsed {time.monotonic() - started:.1f}s")
+    if failures:
+        print()
+        print(f"FAILED ({len(failures)}):")
+        for f in failures:
+            print(f"  - {f}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
