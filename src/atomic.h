@@ -29,11 +29,6 @@ static inline void gort__atomic_store_relaxed(gort__atomic *a, size_t v)
     AO_store(a, v);
 }
 
-static inline void gort__atomic_store_release(gort__atomic *a, size_t v)
-{
-    AO_store_release(a, v);
-}
-
 /* Returns the value before the addition. Full barrier. */
 static inline size_t gort__atomic_fetch_add(gort__atomic *a, size_t v)
 {
@@ -45,12 +40,6 @@ static inline size_t gort__atomic_fetch_add(gort__atomic *a, size_t v)
 static inline size_t gort__atomic_fetch_sub(gort__atomic *a, size_t v)
 {
     return AO_fetch_and_add_full(a, (AO_t)0 - v);
-}
-
-/* Compare-and-swap; returns non-zero on success. Full barrier. */
-static inline int gort__atomic_cas(gort__atomic *a, size_t expected, size_t desired)
-{
-    return AO_compare_and_swap_full(a, expected, desired);
 }
 
 #endif /* GORT_ATOMIC_H */

@@ -208,12 +208,32 @@ static bool ranges_overlap(const void *a, size_t a_len, const void *b, size_t b_
 
 /* ---- relocation (growth) -------------------------------------------------------------- */
 
-/* rallocx is safe only when no one else sees the store, the view starts at its base,
- * values need no ownership work, and the incoming values do not live in the array. */
-static bool can_resize_in_place(const gort_slice *s, const void *values, size_t n)
+/* Resizing the array itself is safe only when no one else sees the store, the view
+ * starts at its base, values need no ownership work, the incoming values do not live in
+ * the array, and the array grows: a clipped view (cap below the store's capacity) may
+ * target fewer bytes than the array has, and shrinking it would drop values the memset
+ * in resize_in_place still reaches. */
+static bool can_resize_in_place(const gort_slice *s, size_t cap, const void *values, size_t n)
 {
     return !s->type->owns_refs && store_exclusive(s) && s->data == store_base(s) &&
+           array_bytes_for(s->type, cap) > s->store->bytes &&
            !(n && ranges_overlap(values, n * s->type->size, s->store->array, s->store->bytes));
+}
+
+/* Grows the array to `bytes`: in place when the allocator can extend it (xallocx, or
+ * mremap for huge blocks), so the data pointer stays valid, else by moving it. */
+static char *grow_array(gort_slice *s, size_t bytes)
+{
+    struct slice_store *store = s->store;
+    size_t got = gort__expand_in_place(s->heap, store->array, store->bytes, bytes, s->type->align);
+    if (got >= bytes) {
+        store->bytes = got;
+        return store->array;
+    }
+    char *array = gort__realloc(s->heap, store->array, store->bytes, bytes, s->type->align, true);
+    if (array)
+        store->bytes = bytes;
+    return array;
 }
 
 static int resize_in_place(gort_slice *s, size_t cap, size_t keep, const void *values,
@@ -221,13 +241,10 @@ static int resize_in_place(gort_slice *s, size_t cap, size_t keep, const void *v
 {
     size_t old_capacity = store_capacity(s), size = s->type->size;
     size_t bytes = array_bytes_for(s->type, cap);
-    char *array = bytes ? gort__realloc(s->heap, s->store->array, s->store->bytes, bytes,
-                                        s->type->align, true)
-                        : NULL;
+    char *array = bytes ? grow_array(s, bytes) : NULL;
     if (!array)
         return bytes ? GORT_ENOMEM : GORT_EOVERFLOW;
     s->store->array = s->data = array;
-    s->store->bytes = bytes;
     /* Values past `keep` in the old array would show through the new capacity. */
     if (old_capacity > keep)
         memset(array + keep * size, 0, (old_capacity - keep) * size);
@@ -311,7 +328,7 @@ static int relocate(gort_slice *s, size_t min_cap, size_t keep, const void *valu
                     size_t n)
 {
     size_t cap = growth_target(s, min_cap);
-    if (can_resize_in_place(s, values, n))
+    if (can_resize_in_place(s, cap, values, n))
         return resize_in_place(s, cap, keep, values, n);
     return move_to_new_array(s, cap, keep, values, n);
 }
@@ -348,8 +365,8 @@ int gort_slice_make(gort_type *type, size_t len, size_t cap, gort_heap *heap,
     if (len > cap)
         return GORT_ERANGE;
     size_t bytes;
-    if (!gort__size_mul(cap, type->size, &bytes))
-        return GORT_EOVERFLOW;
+    if (cap > GORT_MAX_ALLOC || !gort__size_mul(cap, type->size, &bytes))
+        return GORT_EOVERFLOW; /* lengths never exceed GORT_MAX_ALLOC, even of size 0 */
     gort_slice *s;
     int status = new_handle(type, heap, &s);
     if (status != GORT_OK)
@@ -468,7 +485,7 @@ static inline void copy_plain(char *slot, const void *value, size_t size)
 
 int gort_slice_append(gort_slice *s, const void *value)
 {
-    if (!s || !value)
+    if (!s || (!value && s->elem_size))
         return GORT_EINVAL;
     /* Hot path: room in cap and a value that owns nothing is a plain copy. */
     if (GORT_LIKELY(s->len < s->cap && s->plain)) {

@@ -37,11 +37,6 @@ __attribute__((constructor)) static void init_hash_key(void)
     process_hash_key = key;
 }
 
-uint64_t gort__hash_key(void)
-{
-    return process_hash_key;
-}
-
 uint64_t gort__hash_bytes(const void *data, size_t len, uint64_t seed)
 {
     return XXH3_64bits_withSeed(data, len, seed ^ process_hash_key);
@@ -126,6 +121,8 @@ static bool equal_values(const gort_type *type, const void *a, const void *b)
 
 /* ---- builtin descriptors --------------------------------------------------------- */
 
+static const uint64_t one_pointer_word[1] = {1};
+
 #define BUILTIN(kind_, ctype, name_)                                                    \
     [kind_] = {.immortal = true, .kind = kind_, .bytewise = true, .comparable = true,     \
                .size = sizeof(ctype), .align = _Alignof(ctype), .name = name_}
@@ -143,7 +140,11 @@ static struct gort_type builtins[] = {
     BUILTIN(GORT_KIND_F32, float, "float32"),
     BUILTIN(GORT_KIND_F64, double, "float64"),
     BUILTIN(GORT_KIND_UINTPTR, uintptr_t, "uintptr"),
-    BUILTIN(GORT_KIND_PTR, void *, "pointer"),
+    /* A raw pointer: scanned (one pointer word) but never retained or released. */
+    [GORT_KIND_PTR] = {.immortal = true, .kind = GORT_KIND_PTR, .bytewise = true,
+                       .comparable = true, .has_ptrs = true, .size = sizeof(void *),
+                       .align = _Alignof(void *), .ptr_words = 1,
+                       .ptr_bitmap = one_pointer_word, .name = "pointer"},
     [GORT_KIND_STR] = {.immortal = true, .kind = GORT_KIND_STR, .comparable = true,
                        .owns_refs = true, .size = sizeof(gort_str),
                        .align = _Alignof(gort_str), .name = "string"},
@@ -432,6 +433,8 @@ static int strs_clone(gort_str *dst, const gort_str *src, size_t n)
 
 int gort__values_clone(const gort_type *type, void *dst, const void *src, size_t n)
 {
+    if (n == 0)
+        return GORT_OK; /* src may be NULL then */
     if (type->kind == GORT_KIND_STR)
         return strs_clone(dst, src, n);
     memcpy(dst, src, n * type->size);

@@ -33,9 +33,6 @@ struct gort_type {
     const char *name;           /* a private copy, or a static string */
 };
 
-/* The per-process random hash key (from getrandom at load time). */
-uint64_t gort__hash_key(void);
-
 /* Seeded XXH3 of `len` bytes: the one hash function behind every builtin kind. */
 uint64_t gort__hash_bytes(const void *data, size_t len, uint64_t seed);
 

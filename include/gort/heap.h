@@ -33,8 +33,8 @@ typedef enum gort_heap_destroy_flags {
 
 /*
  * Destroys a heap and releases all its memory at once.
- * Returns GORT_OK; GORT_EBUSY if objects are still alive in it and GORT_HEAP_FORCE is
- * not given (the heap is then unchanged); GORT_EINVAL for the default heap or unknown
+ * Returns GORT_OK; GORT_EBUSY if anything is still allocated in it (live_blocks > 0)
+ * and GORT_HEAP_FORCE is not given (the heap is then unchanged); GORT_EINVAL for the default heap or unknown
  * flags. NULL is accepted and does nothing. With GORT_HEAP_FORCE every object still in
  * the heap is discarded without running release hooks; using one afterwards is
  * undefined. No other thread may use the heap or its objects during or after the call.
@@ -51,7 +51,7 @@ GORT_API int gort_heap_destroy(gort_heap *heap, uint32_t flags);
  *   resident      bytes physically resident, including allocator metadata
  *   mapped        bytes mapped by the arena
  *   live_blocks   allocations libgort made in this heap and has not freed
- *   live_objects  libgort objects (slices, maps, channels, stores) alive in this heap
+ *   live_objects  libgort handles alive in this heap (slice handles in 1.0)
  * With the libc allocator build, allocated counts requested bytes and active, resident
  * and mapped equal allocated. @since 1.0
  */

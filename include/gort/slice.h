@@ -32,7 +32,7 @@ typedef struct gort_slice gort_slice;
  * make([]T, len, cap): a new slice of `len` zero values with capacity exactly `cap`, in
  * `heap` (NULL: default). Zero-size element types allocate nothing.
  * Returns GORT_OK; GORT_EINVAL for NULL type/out; GORT_ERANGE if len > cap;
- * GORT_EOVERFLOW if cap * size overflows or exceeds GORT_MAX_ALLOC; GORT_ENOMEM.
+ * GORT_EOVERFLOW if cap or cap * size exceeds GORT_MAX_ALLOC; GORT_ENOMEM.
  * A slice made with cap 0 is empty but not nil. @since 1.0
  */
 GORT_API int gort_slice_make(gort_type *type, size_t len, size_t cap, gort_heap *heap,
@@ -67,11 +67,14 @@ GORT_API void *gort_slice_data(const gort_slice *s);
 GORT_API int gort_slice_get(const gort_slice *s, size_t i, void *out);
 
 /* s[i] = *value: the new value is retained, the old one released. GORT_EINVAL,
- * GORT_ERANGE (i >= len), GORT_ENOMEM (copying a string). @since 1.0 */
+ * GORT_ERANGE (i >= len), GORT_ENOMEM or GORT_EOVERFLOW (copying a string).
+ * @since 1.0 */
 GORT_API int gort_slice_set(gort_slice *s, size_t i, const void *value);
 
-/* s = append(s, *value). GORT_EINVAL, GORT_EOVERFLOW, GORT_ENOMEM; on error s is
- * unchanged. @since 1.0 */
+/* s = append(s, *value). value may be NULL only for a zero-size element type.
+ * GORT_EINVAL, GORT_EOVERFLOW (the length would exceed GORT_MAX_ALLOC elements or bytes),
+ * GORT_ENOMEM; on error s is unchanged. When growth can extend the array in place the
+ * data pointer stays valid; otherwise it moves. @since 1.0 */
 GORT_API int gort_slice_append(gort_slice *s, const void *value);
 
 /*

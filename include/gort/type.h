@@ -83,7 +83,8 @@ typedef struct gort_type_desc {
  * Returns GORT_OK and a descriptor holding one reference in *out;
  * GORT_EINVAL if desc or out is NULL, struct_size is too small, align is not a power of
  * two <= 4096, size is not a multiple of align, hash/equal or retain/release are given
- * singly, the bitmap does not fit inside size, or pointer words are misaligned;
+ * singly, the bitmap does not fit inside size, pointer words are misaligned, flags has
+ * unknown bits, or GORT_TYPE_INCOMPARABLE comes with an equal function;
  * GORT_EOVERFLOW if size > GORT_TYPE_MAX_SIZE; GORT_ENOMEM. On error *out is untouched.
  * Thread-safe. @since 1.0
  */
@@ -98,8 +99,9 @@ GORT_API void gort_type_release(gort_type *type);
 /*
  * Builtin descriptors: static, never freed, no need to retain or release.
  * GORT_KIND_STR is a gort_str {ptr, len}: containers own a private copy of the bytes
- * (like Go's immutable strings). GORT_KIND_PTR is a raw pointer compared by identity,
- * with no hooks. Float kinds follow Go: +0 == -0, NaN != NaN.
+ * (like Go's immutable strings). GORT_KIND_PTR is a raw pointer compared by identity:
+ * scan functions visit it, but it has no hooks. Float kinds follow Go: +0 == -0,
+ * NaN != NaN.
  * @since 1.0
  */
 typedef enum gort_kind {
@@ -120,7 +122,8 @@ typedef enum gort_kind {
     GORT_KIND_STR = 14
 } gort_kind;
 
-/* A string value: `len` bytes at `ptr` (not NUL-terminated; may hold NULs). @since 1.0 */
+/* A string value: `len` bytes at `ptr` (not NUL-terminated; may hold NULs). Frozen: this
+ * layout never changes. @since 1.0 */
 typedef struct gort_str {
     const char *ptr;
     size_t len;
