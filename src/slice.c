@@ -479,7 +479,7 @@ static inline void copy_plain(char *slot, const void *value, size_t size)
         memcpy(slot, value, 4);
     else if (size == 16)
         memcpy(slot, value, 16);
-    else
+    else if (size != 0) /* a zero-size value may be NULL, and memcpy's never may */
         memcpy(slot, value, size);
 }
 

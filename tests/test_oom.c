@@ -1,0 +1,617 @@
+/*
+ * Out-of-memory tests (SQLite's method): for N = 0, 1, 2, ... make the (N+1)-th
+ * allocation fail, run the operation, and after every GORT_ENOMEM check that the object
+ * is unchanged and still usable; stop at the first success. At the end nothing has
+ * leaked (live_blocks back to its start) and every retain has its release.
+ *
+ * Each operation is run on the paths that allocate differently: an exclusive store
+ * (resized in place or moved), a shared store (copied into a new store), and element
+ * types that own memory (str: one allocation per string) or references (hooks).
+ */
+#include "fixtures.h"
+
+/* Generous bound on the allocations one operation makes here. */
+#define MAX_STEPS 2000
+
+/* Arms the failure of the (n+1)-th allocation from now. */
+static void fail_nth(long n)
+{
+    gort__alloc_fail_after(n);
+}
+
+/*
+ * Disarms injection and judges one attempt: returns true when the loop is over (the
+ * operation succeeded, or failed with something other than GORT_ENOMEM, which is a test
+ * failure). Counts the ENOMEM failures in *failures.
+ */
+static bool attempt_done(int status, long n, long *failures)
+{
+    gort__alloc_fail_after(-1);
+    if (status == GORT_OK)
+        return true;
+    if (!CHECK_STATUS(status, GORT_ENOMEM) || !CHECK_TRUE(n < MAX_STEPS))
+        return true;
+    ++*failures;
+    return false;
+}
+
+/* ---- snapshots: what "unchanged" means ------------------------------------------------- */
+
+#define SNAPSHOT_BYTES 4096
+
+typedef struct snapshot {
+    size_t len, cap;
+    void *data;
+    size_t bytes; /* of contents captured, [0, cap) up to SNAPSHOT_BYTES */
+    unsigned char contents[SNAPSHOT_BYTES];
+    uint64_t live_blocks;
+    int refs[TRACKED_OBJECTS];
+} snapshot;
+
+static void snapshot_take(snapshot *snap, const gort_slice *s)
+{
+    snap->len = gort_slice_len(s);
+    snap->cap = gort_slice_cap(s);
+    snap->data = gort_slice_data(s);
+    snap->bytes = snap->cap * gort_type_size(gort_slice_type(s));
+    if (snap->bytes > SNAPSHOT_BYTES)
+        snap->bytes = SNAPSHOT_BYTES;
+    if (snap->bytes)
+        memcpy(snap->contents, snap->data, snap->bytes);
+    snap->live_blocks = live_blocks(NULL);
+    memcpy(snap->refs, tracked_state.refs, sizeof snap->refs);
+}
+
+/* The slice has its old header and contents, nothing leaked, no reference moved. For
+ * str slices the contents compared are the {ptr, len} pairs: same pointers, so the
+ * very same bytes. */
+static bool snapshot_holds(const snapshot *snap, const gort_slice *s)
+{
+    bool held = CHECK_EQ_SIZE(gort_slice_len(s), snap->len) &&
+                CHECK_EQ_SIZE(gort_slice_cap(s), snap->cap) &&
+                CHECK_EQ_PTR(gort_slice_data(s), snap->data) &&
+                CHECK_EQ_MEM(gort_slice_data(s), snap->contents, snap->bytes) &&
+                CHECK_EQ_U64(live_blocks(NULL), snap->live_blocks);
+    for (int i = 0; i < TRACKED_OBJECTS && held; i++)
+        held = CHECK_EQ_INT(tracked_state.refs[i], snap->refs[i]);
+    return held;
+}
+
+/* ---- fixtures ----------------------------------------------------------------------- */
+
+static gort_type *i64_type(void)
+{
+    return gort_type_builtin(GORT_KIND_I64);
+}
+
+static gort_type *str_type(void)
+{
+    return gort_type_builtin(GORT_KIND_STR);
+}
+
+static gort_slice *i64_range(size_t n, size_t cap)
+{
+    gort_slice *s = NULL;
+    CHECK_OK(gort_slice_make(i64_type(), 0, cap, NULL, &s));
+    for (int64_t v = 0; v < (int64_t)n; v++)
+        CHECK_OK(gort_slice_append(s, &v));
+    return s;
+}
+
+/* A str slice of n strings "text <i>", len == cap == n. */
+static gort_slice *str_range(size_t n)
+{
+    gort_slice *s = NULL;
+    CHECK_OK(gort_slice_make(str_type(), 0, n, NULL, &s));
+    for (size_t i = 0; i < n; i++) {
+        char text[32];
+        gort_str v = {text, (size_t)snprintf(text, sizeof text, "text %zu", i)};
+        CHECK_OK(gort_slice_append(s, &v));
+    }
+    return s;
+}
+
+static bool str_at_is(const gort_slice *s, size_t i, const char *want)
+{
+    gort_str v = {NULL, 0};
+    CHECK_OK(gort_slice_get(s, i, &v));
+    return CHECK_EQ_SIZE(v.len, strlen(want)) && CHECK_EQ_MEM(v.ptr, want, v.len);
+}
+
+/* A tracked slice of n values {obj(i % 8), i, obj(8 + i % 8)}, len == cap == n. */
+static gort_slice *tracked_range(gort_type *type, size_t n)
+{
+    gort_slice *s = NULL;
+    CHECK_OK(gort_slice_make(type, 0, n, NULL, &s));
+    for (size_t i = 0; i < n; i++) {
+        tracked v = track((int)(i % 8), i, 8 + (int)(i % 8));
+        CHECK_OK(gort_slice_append(s, &v));
+    }
+    return s;
+}
+
+/* Usable after a failure: a read and an in-place write of the same value still work.
+ * (Not for str, where the write would replace the string's bytes and so the snapshot.) */
+static void check_usable(gort_slice *s)
+{
+    if (gort_slice_len(s) == 0)
+        return;
+    unsigned char value[64];
+    CHECK_TRUE(gort_type_size(gort_slice_type(s)) <= sizeof value);
+    CHECK_OK(gort_slice_get(s, 0, value));
+    if (gort_type_kind(gort_slice_type(s)) != GORT_KIND_STR)
+        CHECK_OK(gort_slice_set(s, 0, value));
+}
+
+/* ---- constructors -------------------------------------------------------------------- */
+
+TEST(type_create_survives_every_allocation_failure)
+{
+    static const uint64_t bitmap[1] = {0x5};
+    gort_type_desc desc = {.struct_size = sizeof desc,
+                           .size = 24,
+                           .align = 8,
+                           .ptr_bitmap = bitmap,
+                           .ptr_words = 3,
+                           .name = "with bitmap"};
+    uint64_t blocks = live_blocks(NULL);
+    gort_type *sentinel = (gort_type *)&sentinel, *type = sentinel;
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_type_create(&desc, &type), n, &failures))
+            break;
+        CHECK_EQ_PTR(type, sentinel);
+        CHECK_EQ_U64(live_blocks(NULL), blocks);
+    }
+    CHECK_EQ_INT(failures, 3); /* descriptor, name, bitmap */
+    CHECK_EQ_STR(gort_type_name(type), "with bitmap");
+    gort_type_release(type);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+TEST(heap_create_survives_allocation_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_heap *sentinel = (gort_heap *)&sentinel, *heap = sentinel;
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_heap_create(&heap), n, &failures))
+            break;
+        CHECK_EQ_PTR(heap, sentinel);
+        CHECK_EQ_U64(live_blocks(NULL), blocks);
+    }
+    CHECK_TRUE(failures >= 1);
+    CHECK_OK(gort_heap_destroy(heap, 0));
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+static void check_make_fails_cleanly(gort_type *type, size_t len, size_t cap, gort_heap *heap,
+                                     long want_failures)
+{
+    uint64_t blocks = live_blocks(heap), objects = live_objects(heap);
+    gort_slice *sentinel = (gort_slice *)&sentinel, *s = sentinel;
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_slice_make(type, len, cap, heap, &s), n, &failures))
+            break;
+        CHECK_EQ_PTR(s, sentinel);
+        CHECK_EQ_U64(live_blocks(heap), blocks);
+        CHECK_EQ_U64(live_objects(heap), objects);
+    }
+    CHECK_EQ_INT(failures, want_failures);
+    CHECK_EQ_SIZE(gort_slice_len(s), len);
+    CHECK_EQ_SIZE(gort_slice_cap(s), cap);
+    gort_slice_free(s);
+    CHECK_EQ_U64(live_blocks(heap), blocks);
+    CHECK_EQ_U64(live_objects(heap), objects);
+}
+
+TEST(slice_make_survives_every_allocation_failure)
+{
+    check_make_fails_cleanly(i64_type(), 10, 20, NULL, 3); /* handle, array, header */
+    check_make_fails_cleanly(str_type(), 5, 5, NULL, 3);
+    check_make_fails_cleanly(i64_type(), 0, 0, NULL, 1); /* no array for cap 0 */
+    gort_heap *heap = NULL;
+    CHECK_OK(gort_heap_create(&heap));
+    check_make_fails_cleanly(i64_type(), 1000, 1000, heap, 3);
+    CHECK_OK(gort_heap_destroy(heap, 0));
+}
+
+TEST(slice_nil_survives_allocation_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_slice *sentinel = (gort_slice *)&sentinel, *s = sentinel;
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_slice_nil(i64_type(), NULL, &s), n, &failures))
+            break;
+        CHECK_EQ_PTR(s, sentinel);
+        CHECK_EQ_U64(live_blocks(NULL), blocks);
+    }
+    CHECK_EQ_INT(failures, 1);
+    CHECK_EQ_INT(gort_slice_is_nil(s), 1);
+    gort_slice_free(s);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* ---- append ------------------------------------------------------------------------- */
+
+/* Growth of an exclusive int64 store: one (re)allocation. */
+TEST(append_growth_of_exclusive_store_survives_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_slice *s = i64_range(64, 64);
+    snapshot snap;
+    snapshot_take(&snap, s);
+    long failures = 0;
+    int64_t v = 64;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_slice_append(s, &v), n, &failures))
+            break;
+        snapshot_holds(&snap, s);
+        check_usable(s);
+    }
+    CHECK_EQ_INT(failures, 1);
+    CHECK_EQ_SIZE(gort_slice_len(s), 65);
+    CHECK_EQ_MEM(gort_slice_data(s), snap.contents, 64 * sizeof(int64_t));
+    gort_slice_free(s);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* Growth of a store another handle shares: a new array and a new store header. */
+TEST(append_n_growth_of_shared_store_survives_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_slice *s = i64_range(50, 50), *other = NULL;
+    CHECK_OK(gort_slice_sub(s, 0, 50, &other));
+    snapshot snap, snap_other;
+    snapshot_take(&snap, s);
+    snapshot_take(&snap_other, other);
+    const int64_t values[3] = {-1, -2, -3};
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_slice_append_n(s, values, 3), n, &failures))
+            break;
+        snapshot_holds(&snap, s);
+        check_usable(s);
+    }
+    CHECK_EQ_INT(failures, 2);
+    CHECK_EQ_SIZE(gort_slice_len(s), 53);
+    CHECK_EQ_MEM((int64_t *)gort_slice_data(s) + 50, values, sizeof values);
+    snap_other.live_blocks = live_blocks(NULL);
+    snapshot_holds(&snap_other, other);
+    gort_slice_free(s);
+    gort_slice_free(other);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* A view that does not start at its store's base moves instead of resizing in place. */
+TEST(append_growth_of_offset_view_survives_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_slice *parent = i64_range(40, 40), *s = NULL;
+    CHECK_OK(gort_slice_sub(parent, 10, 40, &s));
+    gort_slice_free(parent);
+    snapshot snap;
+    snapshot_take(&snap, s);
+    long failures = 0;
+    int64_t v = 40;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_slice_append(s, &v), n, &failures))
+            break;
+        snapshot_holds(&snap, s);
+    }
+    CHECK_EQ_INT(failures, 1);
+    int64_t got = 0;
+    CHECK_OK(gort_slice_get(s, 30, &got));
+    CHECK_EQ_INT(got, 40);
+    CHECK_OK(gort_slice_get(s, 0, &got));
+    CHECK_EQ_INT(got, 10);
+    gort_slice_free(s);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* str growth: the array, then one allocation per incoming string (and, when shared,
+ * the store header and a copy of every old string). */
+static void check_str_append_n_survives(bool shared, long want_failures)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_slice *s = str_range(20), *other = NULL;
+    if (shared)
+        CHECK_OK(gort_slice_sub(s, 0, 20, &other));
+    snapshot snap;
+    snapshot_take(&snap, s);
+    const gort_str values[3] = {{"alpha", 5}, {"", 0}, {"gamma", 5}};
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_slice_append_n(s, values, 3), n, &failures))
+            break;
+        snapshot_holds(&snap, s);
+        str_at_is(s, 19, "text 19");
+    }
+    CHECK_EQ_INT(failures, want_failures);
+    str_at_is(s, 0, "text 0");
+    str_at_is(s, 20, "alpha");
+    str_at_is(s, 21, "");
+    str_at_is(s, 22, "gamma");
+    if (shared)
+        str_at_is(other, 19, "text 19");
+    gort_slice_free(s);
+    gort_slice_free(other);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+TEST(append_n_growth_of_str_slice_survives_failure)
+{
+    check_str_append_n_survives(false, 1 + 2);         /* array, 2 non-empty strings */
+    check_str_append_n_survives(true, 1 + 1 + 2 + 20); /* + header, 20 old strings */
+}
+
+/* In-place str append: no growth, but each string is copied. */
+TEST(append_n_in_place_str_survives_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_slice *s = NULL;
+    CHECK_OK(gort_slice_make(str_type(), 0, 100, NULL, &s));
+    gort_str values[40];
+    char texts[40][8];
+    for (int i = 0; i < 40; i++)
+        values[i] = (gort_str){texts[i], (size_t)snprintf(texts[i], 8, "v%d", i)};
+    snapshot snap;
+    snapshot_take(&snap, s);
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_slice_append_n(s, values, 40), n, &failures))
+            break;
+        snapshot_holds(&snap, s);
+    }
+    CHECK_EQ_INT(failures, 1 + 40); /* 640 bytes of staging, then 40 strings */
+    str_at_is(s, 39, "v39");
+    gort_slice_free(s);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* Hooked values: a failed growth must leave every reference count where it was. */
+TEST(append_slice_with_hooks_survives_failure_balanced)
+{
+    gort_type *type = tracked_type();
+    uint64_t blocks = live_blocks(NULL);
+    gort_slice *s = tracked_range(type, 12), *src = tracked_range(type, 5), *other = NULL;
+    CHECK_OK(gort_slice_sub(s, 0, 12, &other)); /* shared: the copy retains */
+    snapshot snap;
+    snapshot_take(&snap, s);
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_slice_append_slice(s, src), n, &failures))
+            break;
+        snapshot_holds(&snap, s);
+    }
+    CHECK_EQ_INT(failures, 2);
+    CHECK_EQ_SIZE(gort_slice_len(s), 17);
+    tracked got;
+    CHECK_OK(gort_slice_get(s, 16, &got));
+    CHECK_EQ_U64(got.tag, 4);
+    gort_slice_free(s);
+    gort_slice_free(other);
+    gort_slice_free(src);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+    CHECK_TRUE(tracked_balanced());
+    gort_type_release(type);
+}
+
+TEST(append_slice_of_str_survives_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_slice *s = str_range(4), *src = str_range(6);
+    snapshot snap;
+    snapshot_take(&snap, s);
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_slice_append_slice(s, src), n, &failures))
+            break;
+        snapshot_holds(&snap, s);
+    }
+    CHECK_EQ_INT(failures, 1 + 6);
+    str_at_is(s, 9, "text 5");
+    gort_slice_free(s);
+    gort_slice_free(src);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* ---- slicing, clone, grow --------------------------------------------------------------- */
+
+TEST(sub_and_sub3_survive_allocation_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_slice *s = i64_range(10, 10);
+    for (int three = 0; three < 2; three++) {
+        snapshot snap;
+        snapshot_take(&snap, s);
+        gort_slice *sentinel = (gort_slice *)&sentinel, *view = sentinel;
+        long failures = 0;
+        for (long n = 0;; n++) {
+            fail_nth(n);
+            int status =
+                three ? gort_slice_sub3(s, 2, 4, 6, &view) : gort_slice_sub(s, 2, 4, &view);
+            if (attempt_done(status, n, &failures))
+                break;
+            CHECK_EQ_PTR(view, sentinel);
+            snapshot_holds(&snap, s);
+        }
+        CHECK_EQ_INT(failures, 1);
+        CHECK_EQ_SIZE(gort_slice_cap(view), three ? 4 : 8);
+        gort_slice_free(view);
+    }
+    gort_slice_free(s);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+static void check_clone_survives(gort_slice *s, long want_failures)
+{
+    uint64_t blocks = live_blocks(NULL);
+    snapshot snap;
+    snapshot_take(&snap, s);
+    gort_slice *sentinel = (gort_slice *)&sentinel, *c = sentinel;
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_slice_clone(s, &c), n, &failures))
+            break;
+        CHECK_EQ_PTR(c, sentinel);
+        snapshot_holds(&snap, s);
+    }
+    CHECK_EQ_INT(failures, want_failures);
+    CHECK_EQ_SIZE(gort_slice_len(c), gort_slice_len(s));
+    gort_slice_free(c);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+TEST(clone_survives_every_allocation_failure)
+{
+    gort_slice *ints = i64_range(100, 100), *strs = str_range(10);
+    check_clone_survives(ints, 3);      /* handle, array, header */
+    check_clone_survives(strs, 3 + 10); /* and each string */
+    gort_type *type = tracked_type();
+    gort_slice *hooked = tracked_range(type, 9);
+    check_clone_survives(hooked, 3);
+    gort_slice_free(ints);
+    gort_slice_free(strs);
+    gort_slice_free(hooked);
+    CHECK_TRUE(tracked_balanced());
+    gort_type_release(type);
+}
+
+static void check_grow_survives(gort_slice *s, size_t n_more, long want_failures)
+{
+    snapshot snap;
+    snapshot_take(&snap, s);
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_slice_grow(s, n_more), n, &failures))
+            break;
+        snapshot_holds(&snap, s);
+        check_usable(s);
+    }
+    CHECK_EQ_INT(failures, want_failures);
+    CHECK_TRUE(gort_slice_cap(s) - gort_slice_len(s) >= n_more);
+    CHECK_EQ_SIZE(gort_slice_len(s), snap.len);
+}
+
+TEST(grow_survives_every_allocation_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_slice *s = i64_range(30, 30), *other = NULL;
+    check_grow_survives(s, 100, 1); /* exclusive: one reallocation */
+    CHECK_OK(gort_slice_sub(s, 0, 30, &other));
+    check_grow_survives(s, 1000, 2); /* shared: array and header */
+    gort_slice_free(other);
+    gort_slice_free(s);
+
+    gort_slice *strs = str_range(8), *view = NULL;
+    CHECK_OK(gort_slice_sub(strs, 0, 8, &view));
+    check_grow_survives(strs, 10, 2 + 8); /* shared str: array, header, 8 strings */
+    str_at_is(strs, 7, "text 7");
+    str_at_is(view, 7, "text 7");
+    gort_slice_free(view);
+    gort_slice_free(strs);
+
+    gort_type *type = tracked_type();
+    gort_slice *hooked = tracked_range(type, 6);
+    check_grow_survives(hooked, 20, 1); /* exclusive, owns references: a move */
+    gort_slice_free(hooked);
+    CHECK_TRUE(tracked_balanced());
+    gort_type_release(type);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* ---- set and copy on strings ------------------------------------------------------------ */
+
+TEST(set_on_str_slice_survives_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_slice *s = str_range(3);
+    snapshot snap;
+    snapshot_take(&snap, s);
+    gort_str v = {"replacement", 11};
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_slice_set(s, 1, &v), n, &failures))
+            break;
+        snapshot_holds(&snap, s);
+        str_at_is(s, 1, "text 1");
+    }
+    CHECK_EQ_INT(failures, 1);
+    str_at_is(s, 1, "replacement");
+    CHECK_EQ_U64(live_blocks(NULL), snap.live_blocks); /* old bytes freed, new allocated */
+    gort_slice_free(s);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+static void check_str_copy_survives(size_t n_strings, long want_failures)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_slice *dst = str_range(n_strings), *src = NULL;
+    CHECK_OK(gort_slice_clone(dst, &src));
+    gort_str v = {"other", 5};
+    for (size_t i = 0; i < n_strings; i++)
+        CHECK_OK(gort_slice_set(src, i, &v));
+    snapshot snap;
+    snapshot_take(&snap, dst);
+    size_t copied = 12345;
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_slice_copy(dst, src, &copied), n, &failures))
+            break;
+        snapshot_holds(&snap, dst);
+        CHECK_EQ_SIZE(copied, 12345);
+    }
+    CHECK_EQ_INT(failures, want_failures);
+    CHECK_EQ_SIZE(copied, n_strings);
+    str_at_is(dst, n_strings - 1, "other");
+    gort_slice_free(dst);
+    gort_slice_free(src);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+TEST(copy_on_str_slice_survives_failure)
+{
+    check_str_copy_survives(4, 4);       /* staged on the stack: one per string */
+    check_str_copy_survives(40, 1 + 40); /* 640 bytes: a staging buffer first */
+}
+
+int main(void)
+{
+    static const harness_test tests[] = {
+        TEST_ENTRY(type_create_survives_every_allocation_failure),
+        TEST_ENTRY(heap_create_survives_allocation_failure),
+        TEST_ENTRY(slice_make_survives_every_allocation_failure),
+        TEST_ENTRY(slice_nil_survives_allocation_failure),
+        TEST_ENTRY(append_growth_of_exclusive_store_survives_failure),
+        TEST_ENTRY(append_n_growth_of_shared_store_survives_failure),
+        TEST_ENTRY(append_growth_of_offset_view_survives_failure),
+        TEST_ENTRY(append_n_growth_of_str_slice_survives_failure),
+        TEST_ENTRY(append_n_in_place_str_survives_failure),
+        TEST_ENTRY(append_slice_with_hooks_survives_failure_balanced),
+        TEST_ENTRY(append_slice_of_str_survives_failure),
+        TEST_ENTRY(sub_and_sub3_survive_allocation_failure),
+        TEST_ENTRY(clone_survives_every_allocation_failure),
+        TEST_ENTRY(grow_survives_every_allocation_failure),
+        TEST_ENTRY(set_on_str_slice_survives_failure),
+        TEST_ENTRY(copy_on_str_slice_survives_failure),
+    };
+    return harness_run(tests, HARNESS_COUNT(tests));
+}
