@@ -483,17 +483,23 @@ static inline void copy_plain(char *slot, const void *value, size_t size)
         memcpy(slot, value, size);
 }
 
-int gort_slice_append(gort_slice *s, const void *value)
+/* Everything but the hot path, kept out of line so that path stays a leaf function. */
+__attribute__((noinline, cold)) static int append_slow(gort_slice *s, const void *value)
 {
     if (!s || (!value && s->elem_size))
         return GORT_EINVAL;
+    return gort_slice_append_n(s, value, 1);
+}
+
+int gort_slice_append(gort_slice *s, const void *value)
+{
     /* Hot path: room in cap and a value that owns nothing is a plain copy. */
-    if (GORT_LIKELY(s->len < s->cap && s->plain)) {
+    if (GORT_LIKELY(s && value && s->len < s->cap && s->plain)) {
         copy_plain(s->data + s->len * s->elem_size, value, s->elem_size);
         s->len++;
         return GORT_OK;
     }
-    return gort_slice_append_n(s, value, 1);
+    return append_slow(s, value);
 }
 
 int gort_slice_append_slice(gort_slice *dst, const gort_slice *src)
