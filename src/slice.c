@@ -74,15 +74,9 @@ static size_t array_bytes_for(const gort_type *type, size_t cap)
     return gort__usable_size(bytes, type->align);
 }
 
-/* A zeroed array for at least cap elements (cap > 0, size > 0); *bytes gets its size.
- * Returns NULL with *status set on failure. */
-static char *array_new(const gort_slice *s, size_t cap, size_t *bytes, int *status)
+static char *array_new(const gort_slice *s, size_t bytes)
 {
-    *bytes = array_bytes_for(s->type, cap);
-    char *array = *bytes ? gort__alloc_zeroed(s->heap, *bytes, s->type->align) : NULL;
-    if (!array)
-        *status = *bytes ? GORT_ENOMEM : GORT_EOVERFLOW;
-    return array;
+    return gort__alloc_zeroed(s->heap, bytes, s->type->align);
 }
 
 static void array_free(const gort_slice *s, char *array, size_t bytes)
@@ -106,11 +100,12 @@ static void header_free(const gort_slice *s, struct slice_store *store)
 /* A store with a zeroed array for at least cap elements. */
 static int store_new(gort_slice *s, size_t cap)
 {
-    size_t bytes;
-    int status = GORT_ENOMEM;
-    char *array = array_new(s, cap, &bytes, &status);
+    size_t bytes = array_bytes_for(s->type, cap);
+    if (!bytes)
+        return GORT_EOVERFLOW;
+    char *array = array_new(s, bytes);
     if (!array)
-        return status;
+        return GORT_ENOMEM;
     struct slice_store *store = header_new(s, array, bytes);
     if (!store) {
         array_free(s, array, bytes);
@@ -213,10 +208,11 @@ static bool ranges_overlap(const void *a, size_t a_len, const void *b, size_t b_
  * the array, and the array grows: a clipped view (cap below the store's capacity) may
  * target fewer bytes than the array has, and shrinking it would drop values the memset
  * in resize_in_place still reaches. */
-static bool can_resize_in_place(const gort_slice *s, size_t cap, const void *values, size_t n)
+static bool can_resize_in_place(const gort_slice *s, size_t bytes, const void *values,
+                                size_t n)
 {
     return !s->type->owns_refs && store_exclusive(s) && s->data == store_base(s) &&
-           array_bytes_for(s->type, cap) > s->store->bytes &&
+           bytes > s->store->bytes &&
            !(n && ranges_overlap(values, n * s->type->size, s->store->array, s->store->bytes));
 }
 
@@ -236,14 +232,13 @@ static char *grow_array(gort_slice *s, size_t bytes)
     return array;
 }
 
-static int resize_in_place(gort_slice *s, size_t cap, size_t keep, const void *values,
+static int resize_in_place(gort_slice *s, size_t bytes, size_t keep, const void *values,
                            size_t n)
 {
     size_t old_capacity = store_capacity(s), size = s->type->size;
-    size_t bytes = array_bytes_for(s->type, cap);
-    char *array = bytes ? grow_array(s, bytes) : NULL;
+    char *array = grow_array(s, bytes);
     if (!array)
-        return bytes ? GORT_ENOMEM : GORT_EOVERFLOW;
+        return GORT_ENOMEM;
     s->store->array = s->data = array;
     /* Values past `keep` in the old array would show through the new capacity. */
     if (old_capacity > keep)
@@ -291,17 +286,15 @@ static void drop_old_array(const gort_slice *s, size_t moved)
  * retained. An exclusive store keeps its header; a shared one is left to its other
  * handles and this view gets a new store.
  */
-static int move_to_new_array(gort_slice *s, size_t cap, size_t keep, const void *values,
+static int move_to_new_array(gort_slice *s, size_t bytes, size_t keep, const void *values,
                              size_t n)
 {
     bool exclusive = store_exclusive(s);
-    size_t bytes;
-    int status = GORT_ENOMEM;
-    char *array = array_new(s, cap, &bytes, &status);
+    char *array = array_new(s, bytes);
     if (!array)
-        return status;
+        return GORT_ENOMEM;
     struct slice_store *store = exclusive ? s->store : header_new(s, array, bytes);
-    status = store ? fill_new_array(s, array, keep, values, n, exclusive) : GORT_ENOMEM;
+    int status = store ? fill_new_array(s, array, keep, values, n, exclusive) : GORT_ENOMEM;
     if (status != GORT_OK) {
         array_free(s, array, bytes);
         if (store && !exclusive)
@@ -327,10 +320,12 @@ static int move_to_new_array(gort_slice *s, size_t cap, size_t keep, const void 
 static int relocate(gort_slice *s, size_t min_cap, size_t keep, const void *values,
                     size_t n)
 {
-    size_t cap = growth_target(s, min_cap);
-    if (can_resize_in_place(s, cap, values, n))
-        return resize_in_place(s, cap, keep, values, n);
-    return move_to_new_array(s, cap, keep, values, n);
+    size_t bytes = array_bytes_for(s->type, growth_target(s, min_cap));
+    if (!bytes)
+        return GORT_EOVERFLOW;
+    if (can_resize_in_place(s, bytes, values, n))
+        return resize_in_place(s, bytes, keep, values, n);
+    return move_to_new_array(s, bytes, keep, values, n);
 }
 
 /* ---- handles ------------------------------------------------------------------------ */
