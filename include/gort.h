@@ -11,5 +11,6 @@
 #include "gort/type.h"
 #include "gort/heap.h"
 #include "gort/slice.h"
+#include "gort/map.h"
 
 #endif /* GORT_H */

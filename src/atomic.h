@@ -42,4 +42,20 @@ static inline size_t gort__atomic_fetch_sub(gort__atomic *a, size_t v)
     return AO_fetch_and_add_full(a, (AO_t)0 - v);
 }
 
+/* Stores desired if *a == expected; returns whether it did. Full barrier. */
+static inline int gort__atomic_cas(gort__atomic *a, size_t expected, size_t desired)
+{
+    return AO_compare_and_swap_full(a, expected, desired);
+}
+
+/* Stores v and returns the previous value. Full barrier. */
+static inline size_t gort__atomic_exchange(gort__atomic *a, size_t v)
+{
+    size_t old;
+    do
+        old = gort__atomic_load_relaxed(a);
+    while (!gort__atomic_cas(a, old, v));
+    return old;
+}
+
 #endif /* GORT_ATOMIC_H */

@@ -25,7 +25,7 @@
 
 /* ---- hashing --------------------------------------------------------------------- */
 
-static uint64_t process_hash_key;
+uint64_t gort__process_hash_key;
 
 /* Reads the per-process key when the library is loaded. getrandom cannot fail for 8
  * bytes once the pool is initialised; the fallback still differs between processes. */
@@ -34,20 +34,23 @@ __attribute__((constructor)) static void init_hash_key(void)
     uint64_t key;
     if (getrandom(&key, sizeof key, 0) != (ssize_t)sizeof key)
         key = (uint64_t)(uintptr_t)&key ^ XXH3_64bits(&key, sizeof key);
-    process_hash_key = key;
+    gort__process_hash_key = key;
 }
 
 uint64_t gort__hash_bytes(const void *data, size_t len, uint64_t seed)
 {
-    return XXH3_64bits_withSeed(data, len, seed ^ process_hash_key);
+    return XXH3_64bits_withSeed(data, len, seed ^ gort__process_hash_key);
 }
 
-/* Go hashes every NaN randomly, so NaN keys never collide into one entry. */
-static uint64_t random_hash(void)
+/* Go hashes every NaN randomly, so NaN keys never collide into one entry; maps draw
+ * their seeds here too. */
+uint64_t gort__random64(void)
 {
     static _Thread_local uint64_t state;
-    state += 0x9e3779b97f4a7c15u; /* splitmix64 */
-    uint64_t z = state ^ process_hash_key;
+    if (!state)
+        state = (uint64_t)(uintptr_t)&state; /* each thread starts its own sequence */
+    state += 0x9e3779b97f4a7c15u;            /* splitmix64 */
+    uint64_t z = state ^ gort__process_hash_key;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
     return z ^ (z >> 31);
@@ -56,7 +59,7 @@ static uint64_t random_hash(void)
 static uint64_t hash_f64(double v, uint64_t seed)
 {
     if (v != v)
-        return random_hash();
+        return gort__random64();
     if (v == 0)
         v = 0; /* -0 hashes as +0 */
     return gort__hash_bytes(&v, sizeof v, seed);
@@ -65,13 +68,13 @@ static uint64_t hash_f64(double v, uint64_t seed)
 static uint64_t hash_f32(float v, uint64_t seed)
 {
     if (v != v)
-        return random_hash();
+        return gort__random64();
     if (v == 0)
         v = 0;
     return gort__hash_bytes(&v, sizeof v, seed);
 }
 
-static uint64_t hash_value(const gort_type *type, const void *value, uint64_t seed)
+uint64_t gort__hash_value(const gort_type *type, const void *value, uint64_t seed)
 {
     switch (type->kind) {
     case GORT_KIND_F32: {
@@ -95,7 +98,7 @@ static uint64_t hash_value(const gort_type *type, const void *value, uint64_t se
     }
 }
 
-static bool equal_values(const gort_type *type, const void *a, const void *b)
+bool gort__equal_values(const gort_type *type, const void *a, const void *b)
 {
     switch (type->kind) {
     case GORT_KIND_F32: {
@@ -326,7 +329,7 @@ int gort_type_hash(const gort_type *type, const void *value, uint64_t seed, uint
         return GORT_EINVAL;
     if (!type->comparable)
         return GORT_ETYPE;
-    *out = hash_value(type, value, seed);
+    *out = gort__hash_value(type, value, seed);
     return GORT_OK;
 }
 
@@ -336,7 +339,7 @@ int gort_type_equal(const gort_type *type, const void *a, const void *b, int *ou
         return GORT_EINVAL;
     if (!type->comparable)
         return GORT_ETYPE;
-    *out = equal_values(type, a, b);
+    *out = gort__equal_values(type, a, b);
     return GORT_OK;
 }
 

@@ -36,6 +36,18 @@ struct gort_type {
 /* Seeded XXH3 of `len` bytes: the one hash function behind every builtin kind. */
 uint64_t gort__hash_bytes(const void *data, size_t len, uint64_t seed);
 
+/* The per-process random key every hash mixes in (set when the library loads). */
+extern uint64_t gort__process_hash_key;
+
+/* A value's hash and equality under its descriptor, with Go's float rules (+0 == -0,
+ * NaN never equal and hashed randomly). */
+uint64_t gort__hash_value(const gort_type *type, const void *value, uint64_t seed);
+bool gort__equal_values(const gort_type *type, const void *a, const void *b);
+
+/* A fast, per-thread pseudo-random 64-bit number (seeds, NaN hashes); not for secrets
+ * beyond hash flooding. */
+uint64_t gort__random64(void);
+
 /* True when a and b describe the same layout and behaviour (same pointer, or equal
  * fields), so values of one may be stored in a container of the other. */
 bool gort__type_same(const gort_type *a, const gort_type *b);

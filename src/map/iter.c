@@ -1,0 +1,331 @@
+/*
+ * Map iteration (Go's Iter.Init/Next) and the retirement of replaced tables.
+ *
+ * An iterator visits the directory from a random position and each table from a random
+ * slot (a rotation, like Go). It keeps the table it is in even after that table is
+ * replaced: a replaced (stale) table then only says which keys to visit, and each one
+ * is looked up in the live map, so deleted entries are skipped and values are current.
+ * Keys that are not equal to themselves (NaN) cannot be looked up; they cannot change
+ * either (only clear removes them), so they are produced from the stale copy unless a
+ * clear happened since the iterator started. After a clear nothing is read from stale
+ * tables at all, which is why a clear may drop keys at once.
+ *
+ * Retirement: while m->iterators > 0, replaced tables, directories replaced by shrink
+ * and keys deleted while such tables exist (an iterator may still hash and compare the
+ * stale copy) go onto the map's limbo lists instead of being freed. The iterator whose
+ * finish brings the count to zero frees the lists.
+ *
+ * Concurrency: iteration is a read. Readers (and finishing iterators) may run together
+ * but never alongside a writer, so the only concurrent updates are the iterator count
+ * (atomic increments) and the limbo lists, which writers push to and the last finisher
+ * takes whole with an atomic exchange; an iterator that starts after that exchange
+ * only ever sees live tables.
+ */
+#include <string.h>
+
+#include "../heap.h"
+#include "../internal.h"
+#include "../type.h"
+#include "map.h"
+
+struct map_iter {
+    uint64_t check;            /* ITER_MAGIC ^ its own address; 0 once finished */
+    gort_map *m;
+    struct map_table *tab;     /* the table being visited; NULL between tables */
+    struct map_table **dir;    /* NULL: the live directory; else one shrink retired */
+    const void *last_key;      /* the entry last produced, for iter_delete */
+    uint64_t entry_offset;
+    uint64_t dir_offset;
+    uint64_t clear_seq;
+    uint64_t layout_seq;
+    uint64_t mutation_seq;     /* m->mutation_seq when last_key was produced */
+    size_t dir_idx;
+    size_t dir_len;            /* of dir, when set */
+    uint32_t entry_idx;
+    uint32_t tab_offset;       /* entry_offset reduced modulo tab->capacity */
+    uint8_t global_depth;
+    bool small;                /* started on a small map: one table, then done */
+    bool counted;              /* holds a count in m->iterators */
+};
+
+_Static_assert(sizeof(struct map_iter) <= sizeof(gort_map_iter),
+               "gort_map_iter is frozen at 128 bytes");
+_Static_assert(_Alignof(struct map_iter) <= _Alignof(gort_map_iter),
+               "gort_map_iter alignment");
+
+#define ITER_MAGIC UINT64_C(0x6d61702d69746572) /* "map-iter" */
+
+static struct map_iter *iter_of(gort_map_iter *it)
+{
+    struct map_iter *i = (struct map_iter *)(void *)it;
+    return it && i->check == (ITER_MAGIC ^ (uint64_t)(uintptr_t)it) ? i : NULL;
+}
+
+/* ---- limbo ----------------------------------------------------------------------- */
+
+static void push(gort__atomic *head, void *node, void **next)
+{
+    size_t old;
+    do {
+        old = gort__atomic_load_relaxed(head);
+        *next = (void *)old;
+    } while (!gort__atomic_cas(head, old, (size_t)node));
+}
+
+static bool iterators_live(const gort_map *m)
+{
+    return gort__atomic_load_relaxed(&m->iterators) != 0;
+}
+
+void gort__map_retire_table(gort_map *m, struct map_table *t)
+{
+    t->stale = true;
+    if (iterators_live(m))
+        push(&m->retired_tables, t, (void **)&t->next_retired);
+    else
+        gort__table_free(m, t);
+}
+
+int gort__map_old_dir_alloc(gort_map *m, struct map_old_dir **out)
+{
+    *out = NULL;
+    if (!iterators_live(m) || !m->dir)
+        return GORT_OK;
+    *out = gort__alloc(m->heap, sizeof **out, _Alignof(struct map_old_dir));
+    return *out ? GORT_OK : GORT_ENOMEM;
+}
+
+static void free_dir(gort_map *m, struct map_table **dir, size_t len)
+{
+    gort__free(m->heap, dir, len * sizeof *dir, _Alignof(void *));
+    gort__map_count_bytes(m, 0, len * sizeof *dir);
+}
+
+void gort__map_retire_dir(gort_map *m, struct map_old_dir *old)
+{
+    if (!m->dir)
+        return;
+    if (!old) {
+        free_dir(m, m->dir, m->dir_len);
+        return;
+    }
+    *old = (struct map_old_dir){.layout_seq = m->layout_seq, .len = m->dir_len,
+                                .global_depth = m->global_depth, .tables = m->dir};
+    push(&m->retired_dirs, old, (void **)&old->next);
+}
+
+void gort__map_free_limbo(gort_map *m)
+{
+    struct map_table *t = (void *)gort__atomic_exchange(&m->retired_tables, 0);
+    while (t) {
+        struct map_table *next = t->next_retired;
+        gort__table_free(m, t);
+        t = next;
+    }
+    struct map_old_dir *d = (void *)gort__atomic_exchange(&m->retired_dirs, 0);
+    while (d) {
+        struct map_old_dir *next = d->next;
+        free_dir(m, d->tables, d->len);
+        gort__free(m->heap, d, sizeof *d, _Alignof(struct map_old_dir));
+        d = next;
+    }
+    struct map_grave *g = (void *)gort__atomic_exchange(&m->graves, 0);
+    while (g) {
+        struct map_grave *next = g->next;
+        gort__grave_bury(m, g);
+        g = next;
+    }
+}
+
+/* ---- iteration ------------------------------------------------------------------- */
+
+int gort_map_iter_init(gort_map *m, gort_map_iter *it)
+{
+    if (!m || !it)
+        return GORT_EINVAL;
+    struct map_iter *i = (struct map_iter *)(void *)it;
+    memset(it, 0, sizeof *it);
+    i->check = ITER_MAGIC ^ (uint64_t)(uintptr_t)it;
+    i->m = m;
+    if (m->used == 0) {
+        i->small = true; /* Go: an empty map's iterator is done, even if m fills up */
+        return GORT_OK;
+    }
+    gort__atomic_fetch_add(&m->iterators, 1);
+    i->counted = true;
+    i->entry_offset = gort__random64();
+    i->dir_offset = gort__random64();
+    i->clear_seq = m->clear_seq;
+    i->layout_seq = m->layout_seq;
+    i->global_depth = m->global_depth;
+    if (m->dir_len == 0) {
+        i->small = true;
+        i->tab = m->small;
+        i->tab_offset = (uint32_t)(i->entry_offset % GROUP_SLOTS);
+    }
+    return GORT_OK;
+}
+
+void gort_map_iter_finish(gort_map_iter *it)
+{
+    struct map_iter *i = iter_of(it);
+    if (!i)
+        return;
+    i->check = 0;
+    if (i->counted && gort__atomic_fetch_sub(&i->m->iterators, 1) == 1)
+        gort__map_free_limbo(i->m);
+}
+
+static void produce(struct map_iter *i, char *slot, const void **key, void **value)
+{
+    const struct map_layout *lay = &i->m->layout;
+    i->last_key = slot_key(lay, slot);
+    i->mutation_seq = i->m->mutation_seq;
+    if (key)
+        *key = i->last_key;
+    if (value)
+        *value = slot_value(lay, slot);
+}
+
+/* The live entry for a key found in a stale table: its current slot, the stale slot
+ * itself for a NaN-like key (immutable until a clear), or NULL if it was deleted. */
+static char *live_slot(const struct map_iter *i, char *stale_slot)
+{
+    const gort_map *m = i->m;
+    const void *key = slot_key(&m->layout, stale_slot);
+    if (!gort__map_key_equal(m, key, key))
+        return stale_slot;
+    uint64_t h = m->used && (m->dir_len || m->layout.key_kind == KEY_GENERIC)
+                     ? gort__map_hash(m, key)
+                     : 0;
+    return gort__map_find(m, key, h);
+}
+
+/* The next full slot of the current table in rotated order, or NULL at its end. Only
+ * the unvisited slots of a group are considered: [i, limit). */
+static char *next_full_slot(struct map_iter *i)
+{
+    const struct map_table *t = i->tab;
+    const struct map_layout *lay = &i->m->layout;
+    while (i->entry_idx < t->capacity) {
+        uint32_t s = i->entry_idx + i->tab_offset;
+        if (s >= t->capacity)
+            s -= t->capacity;
+        unsigned first = s % GROUP_SLOTS;
+        uint32_t left = t->capacity - i->entry_idx;
+        unsigned limit = left < GROUP_SLOTS - first ? first + left : GROUP_SLOTS;
+        char *group = group_at(lay, t, s / GROUP_SLOTS);
+        slot_bits full = match_full(*group_ctrl(group)) & slot_range(first, limit);
+        if (!full) {
+            i->entry_idx += limit - first;
+            continue;
+        }
+        unsigned hit = slot_bits_first(full);
+        i->entry_idx += hit - first + 1;
+        return slot_at(lay, group, hit);
+    }
+    return NULL;
+}
+
+/* Produces the next entry of the current table; false when the table is done. */
+static bool next_in_table(struct map_iter *i, const void **key, void **value)
+{
+    if (!i->tab->stale) {
+        char *slot = next_full_slot(i);
+        if (slot)
+            produce(i, slot, key, value);
+        return slot != NULL;
+    }
+    if (i->clear_seq != i->m->clear_seq)
+        return false; /* cleared: nothing that was in a stale table may appear */
+    for (char *slot; (slot = next_full_slot(i));) {
+        char *live = live_slot(i, slot);
+        if (live) {
+            produce(i, live, key, value);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Follows directory changes since the last call: growth doubles every position (Go),
+ * and a shrink leaves this iterator on the directory it started with. */
+static void follow_directory(struct map_iter *i)
+{
+    const gort_map *m = i->m;
+    uint8_t depth = m->global_depth;
+    if (!i->dir && i->layout_seq != m->layout_seq) {
+        struct map_old_dir *d = (void *)gort__atomic_load_relaxed(&m->retired_dirs);
+        while (d->layout_seq != i->layout_seq)
+            d = d->next;
+        i->dir = d->tables;
+        i->dir_len = d->len;
+        depth = d->global_depth;
+    } else if (i->dir) {
+        return;
+    }
+    if (i->global_depth != depth) {
+        unsigned orders = depth - i->global_depth;
+        i->dir_idx <<= orders;
+        i->dir_offset <<= orders;
+        i->global_depth = depth;
+    }
+}
+
+/* Moves to the table at the current directory position; false past the end. */
+static bool resolve_table(struct map_iter *i)
+{
+    struct map_table **dir = i->dir ? i->dir : i->m->dir;
+    size_t len = i->dir ? i->dir_len : i->m->dir_len;
+    if (i->dir_idx >= len)
+        return false;
+    size_t pos = (i->dir_idx + i->dir_offset) & (len - 1);
+    struct map_table *t = dir[pos];
+    if (t->index != pos) {
+        /* only on the first call: a random start inside a table's run of entries */
+        i->dir_offset -= pos - t->index;
+    }
+    i->tab = t;
+    i->entry_idx = 0;
+    i->tab_offset = (uint32_t)(i->entry_offset % t->capacity);
+    return true;
+}
+
+static int iter_done(gort_map_iter *it)
+{
+    gort_map_iter_finish(it);
+    return 0;
+}
+
+int gort_map_iter_next(gort_map_iter *it, const void **key, void **value)
+{
+    struct map_iter *i = iter_of(it);
+    if (!i)
+        return GORT_EINVAL;
+    if (!i->counted)
+        return iter_done(it);
+    if (i->m->writing)
+        gort__map_fatal("concurrent map iteration and map write");
+    i->last_key = NULL;
+    if (i->small)
+        return next_in_table(i, key, value) ? 1 : iter_done(it);
+    follow_directory(i);
+    for (;;) {
+        if (!i->tab && !resolve_table(i))
+            return iter_done(it);
+        if (next_in_table(i, key, value))
+            return 1;
+        i->dir_idx += (size_t)1 << (i->global_depth - i->tab->local_depth);
+        i->tab = NULL;
+    }
+}
+
+int gort_map_iter_delete(gort_map_iter *it)
+{
+    struct map_iter *i = iter_of(it);
+    if (!i || !i->last_key || i->mutation_seq != i->m->mutation_seq)
+        return GORT_EINVAL;
+    int status = gort_map_delete(i->m, i->last_key);
+    i->last_key = NULL;
+    return status;
+}

@@ -1,0 +1,1135 @@
+/*
+ * Maps: Go 1.24's swiss-table map behind the public API (see map.h for the layout,
+ * table.c for probing and rehash, iter.c for iteration and retirement).
+ *
+ * Invariants, whenever no write is in progress:
+ *   - m->used is the number of entries; small mode (dir_len == 0) keeps at most 8 of
+ *     them in m->small, a one-group table with no tombstones and no empty-slot rule;
+ *   - table mode: dir has 2^global_depth entries; a table with local depth d is pointed
+ *     at by the 2^(global_depth - d) consecutive entries starting at its index, and
+ *     holds exactly the keys whose top d hash bits select that run;
+ *   - every full slot owns its key and value (retained, or a private string copy, or
+ *     an indirect block); free slots own nothing;
+ *   - small maps with 4-/8-byte or string keys never hash: their control bytes only
+ *     mark slots full, and lookups compare keys directly (Go's fast32/64/str).
+ * A write hashes the key before it toggles `writing`, so a user hash function that
+ * misbehaves cannot leave the map marked as being written.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "../heap.h"
+#include "../internal.h"
+#include "../type.h"
+#include "map.h"
+
+/* ---- misuse ---------------------------------------------------------------------- */
+
+static gort_abort_fn abort_hook;
+static void *abort_ctx;
+
+void gort_map_set_abort_hook(gort_abort_fn hook, void *ctx)
+{
+    abort_hook = hook;
+    abort_ctx = ctx;
+}
+
+void gort__map_fatal(const char *message)
+{
+    if (abort_hook) {
+        abort_hook(message, abort_ctx);
+        return;
+    }
+    fprintf(stderr, "libgort: fatal error: %s\n", message);
+    abort();
+}
+
+/* Go's `writing` toggle: a toggle rather than a set, so two racing writers are more
+ * likely both to notice. Plain bytes: detection is best-effort by design. */
+static void write_begin(gort_map *m)
+{
+    if (m->writing)
+        gort__map_fatal("concurrent map writes");
+    m->writing ^= 1;
+}
+
+static void write_end(gort_map *m)
+{
+    if (!m->writing)
+        gort__map_fatal("concurrent map writes");
+    m->writing ^= 1;
+    m->mutation_seq++;
+}
+
+static void check_read(const gort_map *m)
+{
+    if (m->writing)
+        gort__map_fatal("concurrent map read and map write");
+}
+
+/* ---- hashing --------------------------------------------------------------------- */
+
+static void reseed(gort_map *m)
+{
+    m->seed = gort__random64();
+    m->fast_seed = m->seed ^ gort__process_hash_key;
+}
+
+uint64_t gort__map_hash(const gort_map *m, const void *key)
+{
+    switch (m->layout.key_kind) {
+    case KEY_WORD64:
+        /* the same bytes and seed as gort__hash_bytes, with the XXH3 call inlined */
+        return XXH3_64bits_withSeed(key, 8, m->fast_seed);
+    case KEY_WORD32:
+        return XXH3_64bits_withSeed(key, 4, m->fast_seed);
+    case KEY_STR: {
+        const gort_str *s = key;
+        return XXH3_64bits_withSeed(s->ptr, s->len, m->fast_seed);
+    }
+    default:
+        return gort__hash_value(m->key_type, key, m->seed);
+    }
+}
+
+bool gort__map_key_equal(const gort_map *m, const void *a, const void *b)
+{
+    return gort__equal_values(m->key_type, a, b);
+}
+
+/* ---- layout ---------------------------------------------------------------------- */
+
+static size_t max_size(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
+
+static int key_kind(const gort_type *key)
+{
+    if (key->kind == GORT_KIND_STR)
+        return KEY_STR;
+    if (key->bytewise && key->size == 8)
+        return KEY_WORD64;
+    if (key->bytewise && key->size == 4)
+        return KEY_WORD32;
+    return KEY_GENERIC;
+}
+
+static void compute_layout(struct map_layout *lay, const gort_type *key,
+                           const gort_type *value)
+{
+    lay->key_size = key->size;
+    lay->value_size = value->size;
+    lay->key_indirect = key->size > MAX_INLINE_BYTES;
+    lay->value_indirect = value->size > MAX_INLINE_BYTES;
+    size_t key_align = lay->key_indirect ? _Alignof(void *) : key->align;
+    size_t value_align = lay->value_indirect ? _Alignof(void *) : value->align;
+    size_t key_bytes = lay->key_indirect ? sizeof(void *) : key->size;
+    size_t value_bytes = lay->value_indirect ? sizeof(void *) : value->size;
+    size_t slot_align = max_size(key_align, value_align);
+    lay->value_offset = gort__align_up(key_bytes, value_align);
+    lay->slot_size = gort__align_up(lay->value_offset + value_bytes, slot_align);
+    lay->group_align = max_size(_Alignof(ctrl_word), slot_align);
+    /* zero-size slots still get a byte, so slot pointers stay inside the group */
+    size_t slots_start = gort__align_up(sizeof(ctrl_word), slot_align);
+    size_t group = slots_start + GROUP_SLOTS * max_size(lay->slot_size, 1);
+    lay->group_size = gort__align_up(group, lay->group_align);
+    lay->table_offset = gort__align_up(sizeof(struct map_table), lay->group_align);
+    lay->key_kind = (uint8_t)key_kind(key);
+    lay->key_update = key->kind == GORT_KIND_F32 || key->kind == GORT_KIND_F64 ||
+                      (!key->bytewise && !key->owns_refs && key->kind != GORT_KIND_STR);
+    lay->plain = !key->owns_refs && !value->owns_refs && !lay->key_indirect &&
+                 !lay->value_indirect;
+}
+
+/* ---- small mode ------------------------------------------------------------------ */
+
+static bool small_hashes(const gort_map *m)
+{
+    return m->layout.key_kind == KEY_GENERIC;
+}
+
+static bool str_quick_equal(const gort_str *a, const gort_str *b)
+{
+    if (a->len != b->len)
+        return false;
+    if (a->len >= 16 && (memcmp(a->ptr, b->ptr, 8) != 0 ||
+                         memcmp(a->ptr + a->len - 8, b->ptr + b->len - 8, 8) != 0))
+        return false;
+    return a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0;
+}
+
+/* Go's fast small-map lookups: no hash, a direct compare of every full slot. */
+static char *small_find_direct(const gort_map *m, const void *key)
+{
+    const struct map_layout *lay = &m->layout;
+    char *group = m->small->group0;
+    for (slot_bits f = match_full(*group_ctrl(group)); f; f = slot_bits_drop_first(f)) {
+        char *slot = slot_at(lay, group, slot_bits_first(f));
+        bool equal;
+        if (lay->key_kind == KEY_WORD64) {
+            uint64_t a, b;
+            memcpy(&a, slot, 8), memcpy(&b, key, 8);
+            equal = a == b;
+        } else if (lay->key_kind == KEY_WORD32) {
+            uint32_t a, b;
+            memcpy(&a, slot, 4), memcpy(&b, key, 4);
+            equal = a == b;
+        } else {
+            equal = str_quick_equal((const gort_str *)(void *)slot, key);
+        }
+        if (equal)
+            return slot;
+    }
+    return NULL;
+}
+
+static char *small_find_hashed(const gort_map *m, const void *key, uint64_t h)
+{
+    const struct map_layout *lay = &m->layout;
+    char *group = m->small->group0;
+    for (slot_bits c = match_h2(*group_ctrl(group), (uint8_t)(h & 0x7f)); c;
+         c = slot_bits_drop_first(c)) {
+        char *slot = slot_at(lay, group, slot_bits_first(c));
+        if (gort__map_key_equal(m, slot_key(lay, slot), key))
+            return slot;
+    }
+    return NULL;
+}
+
+static char *small_find(const gort_map *m, const void *key, uint64_t h)
+{
+    return small_hashes(m) ? small_find_hashed(m, key, h) : small_find_direct(m, key);
+}
+
+/* The key's hash, or 0 when the map would not use it (empty, or a direct small map). */
+static uint64_t lookup_hash(const gort_map *m, const void *key)
+{
+    if (m->used == 0 || (m->dir_len == 0 && !small_hashes(m)))
+        return 0;
+    return gort__map_hash(m, key);
+}
+
+char *gort__map_find(const gort_map *m, const void *key, uint64_t h)
+{
+    if (m->used == 0)
+        return NULL; /* Go: a lookup in an empty map does not even hash */
+    if (m->dir_len == 0)
+        return small_find(m, key, h);
+    return gort__table_find(m, m->dir[dir_index(m, h)], key, h);
+}
+
+/* Locates a full slot's group and index (for erase). */
+static void slot_position(const gort_map *m, const struct map_table *t, char *slot,
+                          char **group, unsigned *i)
+{
+    size_t offset = (size_t)(slot - t->group0);
+    size_t g = offset / m->layout.group_size;
+    *group = group_at(&m->layout, t, g);
+    *i = (unsigned)((size_t)(slot - *group - sizeof(ctrl_word)) /
+                    max_size(m->layout.slot_size, 1));
+}
+
+/* ---- entries: copy in, drop ------------------------------------------------------ */
+
+static int store_one(gort_map *m, gort_type *type, bool indirect, void *at,
+                     const void *src)
+{
+    void *dst = at;
+    if (indirect) {
+        dst = gort__alloc(m->heap, type->size, type->align);
+        if (!dst)
+            return GORT_ENOMEM;
+        gort__map_count_bytes(m, type->size, 0);
+    }
+    int status = src ? gort__values_clone(type, dst, src, 1)
+                     : (memset(dst, 0, type->size), GORT_OK);
+    if (status != GORT_OK) {
+        if (indirect) {
+            gort__free(m->heap, dst, type->size, type->align);
+            gort__map_count_bytes(m, 0, type->size);
+        }
+        return status;
+    }
+    if (indirect)
+        *(void **)at = dst;
+    return GORT_OK;
+}
+
+static void drop_one(gort_map *m, gort_type *type, bool indirect, void *at)
+{
+    void *value = indirect ? *(void **)at : at;
+    gort__values_drop(type, value, 1);
+    if (indirect) {
+        gort__free(m->heap, value, type->size, type->align);
+        gort__map_count_bytes(m, 0, type->size);
+        *(void **)at = NULL;
+    } else if (type->size) {
+        memset(value, 0, type->size); /* Go: a deleted value reads as zero */
+    }
+}
+
+/* Copies a new entry into a free slot. On error nothing is retained or allocated. */
+static int entry_fill(gort_map *m, char *slot, const void *key, const void *value)
+{
+    const struct map_layout *lay = &m->layout;
+    if (lay->plain) {
+        memcpy(slot, key, lay->key_size);
+        if (value)
+            memcpy(slot + lay->value_offset, value, lay->value_size);
+        else
+            memset(slot + lay->value_offset, 0, lay->value_size);
+        return GORT_OK;
+    }
+    int status = store_one(m, m->key_type, lay->key_indirect, slot, key);
+    if (status != GORT_OK)
+        return status;
+    status = store_one(m, m->value_type, lay->value_indirect, slot + lay->value_offset,
+                       value);
+    if (status != GORT_OK)
+        drop_one(m, m->key_type, lay->key_indirect, slot);
+    return status;
+}
+
+static bool key_owns(const struct map_layout *lay, const gort_type *key)
+{
+    return key->owns_refs || lay->key_indirect;
+}
+
+/* Defers a key drop while a retired table may still hold a copy of the slot: an
+ * iterator reading that copy hashes and compares the key. */
+static int bury_key(gort_map *m, char *slot)
+{
+    size_t storage = key_storage_size(&m->layout);
+    struct map_grave *grave =
+        gort__alloc(m->heap, sizeof *grave + storage, _Alignof(max_align_t));
+    if (!grave)
+        return GORT_ENOMEM;
+    memcpy(grave + 1, slot, storage);
+    size_t head;
+    do {
+        head = gort__atomic_load_relaxed(&m->graves);
+        grave->next = (struct map_grave *)head;
+    } while (!gort__atomic_cas(&m->graves, head, (size_t)grave));
+    return GORT_OK;
+}
+
+void gort__grave_bury(gort_map *m, struct map_grave *grave)
+{
+    drop_one(m, m->key_type, m->layout.key_indirect, grave + 1);
+    gort__free(m->heap, grave, sizeof *grave + key_storage_size(&m->layout),
+               _Alignof(max_align_t));
+}
+
+int gort__entry_drop(gort_map *m, char *slot, bool clearing)
+{
+    const struct map_layout *lay = &m->layout;
+    if (lay->plain) {
+        memset(slot + lay->value_offset, 0, lay->value_size);
+        return GORT_OK;
+    }
+    if (key_owns(lay, m->key_type)) {
+        if (!clearing && map_has_retired(m)) {
+            int status = bury_key(m, slot);
+            if (status != GORT_OK)
+                return status;
+        } else {
+            drop_one(m, m->key_type, lay->key_indirect, slot);
+        }
+    }
+    drop_one(m, m->value_type, lay->value_indirect, slot + lay->value_offset);
+    return GORT_OK;
+}
+
+/* Overwrites an entry's value (and, for float or custom-equality keys, its key). */
+static int entry_update(gort_map *m, char *slot, const void *key, const void *value)
+{
+    const struct map_layout *lay = &m->layout;
+    void *stored = slot_value(lay, slot);
+    if (!m->value_type->owns_refs) {
+        if (value)
+            memmove(stored, value, lay->value_size);
+        else
+            memset(stored, 0, lay->value_size);
+    } else {
+        /* copy the new value in before releasing the old: a failure changes nothing */
+        size_t size = lay->value_size;
+        void *fresh = gort__alloc(m->heap, size, m->value_type->align);
+        if (!fresh)
+            return GORT_ENOMEM;
+        int status = value ? gort__values_clone(m->value_type, fresh, value, 1)
+                           : (memset(fresh, 0, size), GORT_OK);
+        if (status != GORT_OK) {
+            gort__free(m->heap, fresh, size, m->value_type->align);
+            return status;
+        }
+        gort__values_drop(m->value_type, stored, 1);
+        memcpy(stored, fresh, size);
+        gort__free(m->heap, fresh, size, m->value_type->align);
+    }
+    if (lay->key_update)
+        memcpy(slot_key(lay, slot), key, lay->key_size);
+    return GORT_OK;
+}
+
+/* ---- creation and presizing ------------------------------------------------------ */
+
+static size_t physical_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (size_t)pages * (size_t)page : GORT_MAX_ALLOC;
+}
+
+struct presize {
+    uint8_t global_depth;
+    uint32_t groups; /* per table */
+};
+
+/* Go's NewMap sizing: hint*8/7 slots over ceil(that/1024) tables (a power of two), each
+ * rounded up to a power of two. False for a hint Go would ignore, or one whose tables
+ * would not fit in this machine's memory (an absurd hint is ignored, never an error). */
+static bool presize_for(const gort_map *m, size_t hint, struct presize *out)
+{
+    size_t target, slots = MAX_TABLE_GROUPS * GROUP_SLOTS;
+    if (hint <= GROUP_SLOTS || !gort__size_mul(hint, 8, &target))
+        return false;
+    target /= 7;
+    size_t dir_len = 1;
+    while (dir_len * slots < target)
+        dir_len *= 2;
+    size_t bytes;
+    if (!gort__size_mul(dir_len * slots, m->layout.group_size / GROUP_SLOTS + 1, &bytes) ||
+        bytes > physical_memory())
+        return false;
+    size_t per_table = (target + dir_len - 1) / dir_len, capacity = GROUP_SLOTS;
+    while (capacity < per_table)
+        capacity *= 2;
+    out->global_depth = (uint8_t)__builtin_ctzll(dir_len);
+    out->groups = (uint32_t)(capacity / GROUP_SLOTS);
+    return true;
+}
+
+static void free_tables(gort_map *m, struct map_table **dir, size_t dir_len)
+{
+    for (size_t i = 0; i < dir_len;) {
+        struct map_table *t = dir[i];
+        if (!t)
+            break;
+        i += (size_t)1 << (m->global_depth - t->local_depth);
+        gort__table_free(m, t);
+    }
+}
+
+/* Installs a directory of 2^depth tables of `groups` each. GORT_ENOMEM: unchanged. */
+static int install_tables(gort_map *m, uint8_t depth, uint32_t groups)
+{
+    size_t dir_len = (size_t)1 << depth;
+    struct map_table **dir = gort__alloc_zeroed(m->heap, dir_len * sizeof *dir,
+                                                _Alignof(void *));
+    if (!dir)
+        return GORT_ENOMEM;
+    for (size_t i = 0; i < dir_len; i++) {
+        if (!(dir[i] = gort__table_new(m, groups, depth, i))) {
+            free_tables(m, dir, dir_len);
+            gort__free(m->heap, dir, dir_len * sizeof *dir, _Alignof(void *));
+            return GORT_ENOMEM;
+        }
+    }
+    m->dir = dir;
+    m->dir_len = dir_len;
+    m->global_depth = depth;
+    m->global_shift = (uint8_t)(64 - depth);
+    gort__map_count_bytes(m, dir_len * sizeof *dir, 0);
+    return GORT_OK;
+}
+
+int gort_map_create(gort_type *key_type, gort_type *value_type, size_t hint,
+                    gort_heap *heap, gort_map **out)
+{
+    if (!key_type || !value_type || !out)
+        return GORT_EINVAL;
+    if (!key_type->comparable)
+        return GORT_ETYPE;
+    heap = gort__heap_resolve(heap);
+    gort_map *m = gort__alloc_zeroed(heap, sizeof *m, _Alignof(gort_map));
+    if (!m)
+        return GORT_ENOMEM;
+    m->heap = heap;
+    m->key_type = gort_type_retain(key_type);
+    m->value_type = gort_type_retain(value_type);
+    gort__map_count_bytes(m, sizeof *m, 0);
+    gort__atomic_store_relaxed(&m->refs, 1);
+    compute_layout(&m->layout, key_type, value_type);
+    reseed(m);
+    struct presize size;
+    if (presize_for(m, hint, &size))
+        (void)install_tables(m, size.global_depth, size.groups); /* ENOMEM: lazy */
+    gort__heap_object_born(heap);
+    *out = m;
+    return GORT_OK;
+}
+
+gort_map *gort_map_retain(gort_map *m)
+{
+    if (m)
+        gort__atomic_fetch_add(&m->refs, 1);
+    return m;
+}
+
+static void drop_slot(const gort_map *m, char *slot, void *arg)
+{
+    (void)arg;
+    (void)gort__entry_drop((gort_map *)m, slot, true);
+}
+
+/* Drops every entry of t (keys now: no iterator can be left at this point or after a
+ * clear), leaving the slots free but the control bytes as they were. */
+static void drop_entries(gort_map *m, struct map_table *t)
+{
+    if (!m->layout.plain)
+        gort__table_each(m, t, drop_slot, NULL);
+}
+
+/* Calls fn once for each distinct live table (the small one included). */
+static void each_table(gort_map *m, void (*fn)(gort_map *m, struct map_table *t))
+{
+    if (m->dir_len == 0) {
+        if (m->small)
+            fn(m, m->small);
+        return;
+    }
+    for (size_t i = 0; i < m->dir_len;) {
+        struct map_table *t = m->dir[i];
+        i += (size_t)1 << (m->global_depth - t->local_depth);
+        fn(m, t);
+    }
+}
+
+static void destroy_table(gort_map *m, struct map_table *t)
+{
+    drop_entries(m, t);
+    gort__table_free(m, t);
+}
+
+void gort_map_release(gort_map *m)
+{
+    if (!m || gort__atomic_fetch_sub(&m->refs, 1) != 1)
+        return;
+    gort__map_free_limbo(m);
+    each_table(m, destroy_table);
+    if (m->dir)
+        gort__free(m->heap, m->dir, m->dir_len * sizeof *m->dir, _Alignof(void *));
+    gort_heap *heap = m->heap;
+    gort_type_release(m->key_type);
+    gort_type_release(m->value_type);
+    gort__free(heap, m, sizeof *m, _Alignof(gort_map));
+    gort__heap_object_died(heap);
+}
+
+gort_type *gort_map_key_type(const gort_map *m)
+{
+    return m ? m->key_type : NULL;
+}
+
+gort_type *gort_map_value_type(const gort_map *m)
+{
+    return m ? m->value_type : NULL;
+}
+
+size_t gort_map_len(const gort_map *m)
+{
+    return m ? m->used : 0;
+}
+
+/* ---- lookup ---------------------------------------------------------------------- */
+
+int gort_map_get(const gort_map *m, const void *key, void *value_out, int *found)
+{
+    if (!m || !key)
+        return GORT_EINVAL;
+    check_read(m);
+    char *slot = gort__map_find(m, key, lookup_hash(m, key));
+    if (value_out) {
+        if (slot)
+            memcpy(value_out, slot_value(&m->layout, slot), m->layout.value_size);
+        else
+            memset(value_out, 0, m->layout.value_size);
+    }
+    if (found)
+        *found = slot != NULL;
+    return GORT_OK;
+}
+
+int gort_map_get_ptr(const gort_map *m, const void *key, void **out)
+{
+    if (!m || !key || !out)
+        return GORT_EINVAL;
+    check_read(m);
+    char *slot = gort__map_find(m, key, lookup_hash(m, key));
+    *out = slot ? slot_value(&m->layout, slot) : NULL;
+    return GORT_OK;
+}
+
+/* ---- insertion ------------------------------------------------------------------- */
+
+static int small_alloc(gort_map *m)
+{
+    m->small = gort__table_new(m, 1, 0, 0);
+    return m->small ? GORT_OK : GORT_ENOMEM;
+}
+
+static void move_small_entry(const gort_map *m, char *slot, void *arg)
+{
+    struct map_table *t = arg;
+    uint64_t h = gort__map_hash(m, slot_key(&m->layout, slot));
+    memcpy(gort__table_put_new(m, t, h), slot, m->layout.slot_size);
+}
+
+/* Go's growToTable: 8 entries move into a 16-slot table behind a 1-entry directory. */
+static int small_to_table(gort_map *m)
+{
+    struct map_table **dir = gort__alloc(m->heap, sizeof *dir, _Alignof(void *));
+    if (!dir)
+        return GORT_ENOMEM;
+    struct map_table *t = gort__table_new(m, 2, 0, 0);
+    if (!t) {
+        gort__free(m->heap, dir, sizeof *dir, _Alignof(void *));
+        return GORT_ENOMEM;
+    }
+    gort__table_each(m, m->small, move_small_entry, t);
+    dir[0] = t;
+    gort__map_count_bytes(m, sizeof *dir, 0);
+    struct map_table *small = m->small;
+    m->dir = dir;
+    m->dir_len = 1;
+    m->global_depth = 0;
+    m->global_shift = 64;
+    m->small = NULL;
+    gort__map_retire_table(m, small);
+    return GORT_OK;
+}
+
+static int small_put(gort_map *m, const void *key, const void *value, uint64_t h)
+{
+    char *slot = small_find(m, key, h);
+    if (slot)
+        return entry_update(m, slot, key, value);
+    char *group = m->small->group0;
+    unsigned i = slot_bits_first(match_empty_or_deleted(*group_ctrl(group)));
+    int status = entry_fill(m, slot_at(&m->layout, group, i), key, value);
+    if (status != GORT_OK)
+        return status;
+    /* direct small maps store no hash bits: any full marker will do */
+    *group_ctrl(group) = ctrl_set(*group_ctrl(group), i, (uint8_t)(h & 0x7f));
+    m->small->used++;
+    m->used++;
+    return GORT_OK;
+}
+
+/* Finds the key's slot or claims a free one, growing the table as needed. */
+static char *table_claim(gort_map *m, const void *key, uint64_t h,
+                         struct map_claim *claim, struct map_table **table, int *status)
+{
+    for (;;) {
+        struct map_table *t = m->dir[dir_index(m, h)];
+        char *slot = gort__table_put(m, t, key, h, claim);
+        if (slot) {
+            *table = t;
+            return slot;
+        }
+        gort__table_prune(m, t);
+        if (t->growth_left == 0 && (*status = gort__table_rehash(m, t)) != GORT_OK)
+            return NULL;
+    }
+}
+
+static int table_put(gort_map *m, const void *key, const void *value, uint64_t h)
+{
+    struct map_claim claim;
+    struct map_table *t;
+    int status = GORT_OK;
+    char *slot = table_claim(m, key, h, &claim, &t, &status);
+    if (!slot)
+        return status;
+    if (!claim.group)
+        return entry_update(m, slot, key, value);
+    status = entry_fill(m, slot, key, value);
+    if (status != GORT_OK)
+        return status;
+    gort__table_commit(t, &claim, h);
+    m->used++;
+    return GORT_OK;
+}
+
+static int map_put(gort_map *m, const void *key, const void *value)
+{
+    bool direct_small = m->dir_len == 0 && !small_hashes(m);
+    uint64_t h = direct_small ? 0 : gort__map_hash(m, key);
+    if (m->dir_len == 0) {
+        if (!m->small && small_alloc(m) != GORT_OK)
+            return GORT_ENOMEM;
+        if (m->used < GROUP_SLOTS || small_find(m, key, h))
+            return small_put(m, key, value, h);
+        int status = small_to_table(m);
+        if (status != GORT_OK)
+            return status;
+        if (direct_small)
+            h = gort__map_hash(m, key);
+    }
+    return table_put(m, key, value, h);
+}
+
+int gort_map_set(gort_map *m, const void *key, const void *value)
+{
+    if (!m || !key)
+        return GORT_EINVAL;
+    write_begin(m);
+    int status = map_put(m, key, value);
+    write_end(m);
+    return status;
+}
+
+/* ---- deletion and clear ---------------------------------------------------------- */
+
+static struct map_table *table_of(const gort_map *m, uint64_t h)
+{
+    return m->dir_len ? m->dir[dir_index(m, h)] : m->small;
+}
+
+int gort__map_delete(gort_map *m, const void *key)
+{
+    uint64_t h = lookup_hash(m, key);
+    char *slot = gort__map_find(m, key, h);
+    if (!slot)
+        return GORT_OK;
+    struct map_table *t = table_of(m, h);
+    char *group;
+    unsigned i;
+    slot_position(m, t, slot, &group, &i);
+    int status = gort__entry_drop(m, slot, false);
+    if (status != GORT_OK)
+        return status;
+    if (m->dir_len) {
+        gort__table_erase(m, t, group, i);
+    } else {
+        *group_ctrl(group) = ctrl_set(*group_ctrl(group), i, CTRL_EMPTY); /* no probes */
+        t->used--;
+    }
+    if (--m->used == 0)
+        reseed(m); /* Go issue 25237: an emptied map forgets its seed */
+    return GORT_OK;
+}
+
+int gort_map_delete(gort_map *m, const void *key)
+{
+    if (!m || !key)
+        return GORT_EINVAL;
+    write_begin(m);
+    int status = gort__map_delete(m, key);
+    write_end(m);
+    return status;
+}
+
+static void clear_table(gort_map *m, struct map_table *t)
+{
+    drop_entries(m, t);
+    for (uint32_t g = 0; g < t->groups; g++)
+        *group_ctrl(group_at(&m->layout, t, g)) = CTRL_GROUP_EMPTY; /* tombstones too */
+    t->used = 0;
+    t->growth_left = gort__table_max_growth(t->capacity);
+}
+
+int gort_map_clear(gort_map *m)
+{
+    if (!m)
+        return GORT_EINVAL;
+    if (m->used == 0 && !m->tombstone_possible)
+        return GORT_OK;
+    write_begin(m);
+    each_table(m, clear_table);
+    m->used = 0;
+    m->tombstone_possible = false;
+    m->clear_seq++;
+    reseed(m);
+    write_end(m);
+    return GORT_OK;
+}
+
+/* ---- clone ----------------------------------------------------------------------- */
+
+/* Copies a full slot's entry into the same position of the clone's table. */
+static int clone_entry(gort_map *c, char *to, char *from)
+{
+    const struct map_layout *lay = &c->layout;
+    return entry_fill(c, to, slot_key(lay, from), slot_value(lay, from));
+}
+
+static int clone_group(gort_map *c, char *to, char *from)
+{
+    ctrl_word ctrl = *group_ctrl(from);
+    for (slot_bits f = match_full(ctrl); f; f = slot_bits_drop_first(f)) {
+        unsigned i = slot_bits_first(f);
+        int status = clone_entry(c, slot_at(&c->layout, to, i), slot_at(&c->layout, from, i));
+        if (status != GORT_OK)
+            return status;
+        /* mark each entry as it lands, so a failure drops exactly what was copied */
+        *group_ctrl(to) = ctrl_set(*group_ctrl(to), i, ctrl_get(ctrl, i));
+    }
+    *group_ctrl(to) = ctrl; /* tombstones are copied as they are, like Go */
+    return GORT_OK;
+}
+
+static struct map_table *clone_table(gort_map *c, const struct map_table *t, int *status)
+{
+    struct map_table *ct = gort__table_new(c, t->groups, t->local_depth, t->index);
+    *status = GORT_ENOMEM;
+    if (!ct)
+        return NULL;
+    if (c->layout.plain) {
+        memcpy(ct->group0, t->group0, (size_t)t->groups * c->layout.group_size);
+    } else {
+        for (uint32_t g = 0; g < t->groups; g++) {
+            *status = clone_group(c, group_at(&c->layout, ct, g), group_at(&c->layout, t, g));
+            if (*status != GORT_OK) {
+                destroy_table(c, ct);
+                return NULL;
+            }
+        }
+    }
+    ct->used = t->used;
+    ct->growth_left = t->growth_left;
+    *status = GORT_OK;
+    return ct;
+}
+
+static int clone_directory(gort_map *c, const gort_map *m)
+{
+    c->dir = gort__alloc_zeroed(c->heap, m->dir_len * sizeof *c->dir, _Alignof(void *));
+    if (!c->dir)
+        return GORT_ENOMEM;
+    gort__map_count_bytes(c, m->dir_len * sizeof *c->dir, 0);
+    for (size_t i = 0; i < m->dir_len;) {
+        int status;
+        struct map_table *ct = clone_table(c, m->dir[i], &status);
+        if (!ct)
+            return status;
+        size_t run = (size_t)1 << (m->global_depth - ct->local_depth);
+        for (size_t j = 0; j < run; j++)
+            c->dir[i + j] = ct;
+        i += run;
+    }
+    return GORT_OK;
+}
+
+/* Frees a clone that failed part way: its directory fills in order, so the first NULL
+ * entry ends the copied tables. */
+static void clone_abandon(gort_map *c)
+{
+    if (c->small)
+        destroy_table(c, c->small);
+    for (size_t i = 0; c->dir && i < c->dir_len && c->dir[i];) {
+        struct map_table *t = c->dir[i];
+        i += (size_t)1 << (c->global_depth - t->local_depth);
+        destroy_table(c, t);
+    }
+    if (c->dir)
+        gort__free(c->heap, c->dir, c->dir_len * sizeof *c->dir, _Alignof(void *));
+    gort_type_release(c->key_type);
+    gort_type_release(c->value_type);
+    gort__free(c->heap, c, sizeof *c, _Alignof(gort_map));
+}
+
+int gort_map_clone(const gort_map *m, gort_map **out)
+{
+    if (!m || !out)
+        return GORT_EINVAL;
+    if (m->writing)
+        gort__map_fatal("concurrent map clone and map write");
+    gort_map *c = gort__alloc(m->heap, sizeof *c, _Alignof(gort_map));
+    if (!c)
+        return GORT_ENOMEM;
+    /* the same seed and layout as Go's maps.Clone, so tables copy group by group */
+    *c = (gort_map){.used = m->used, .seed = m->seed, .fast_seed = m->fast_seed,
+                    .dir_len = m->dir_len, .global_depth = m->global_depth,
+                    .global_shift = m->global_shift,
+                    .tombstone_possible = m->tombstone_possible, .heap = m->heap,
+                    .key_type = gort_type_retain(m->key_type),
+                    .value_type = gort_type_retain(m->value_type),
+                    .layout = m->layout};
+    gort__atomic_store_relaxed(&c->refs, 1);
+    gort__map_count_bytes(c, sizeof *c, 0);
+    int status = GORT_OK;
+    if (m->dir_len)
+        status = clone_directory(c, m);
+    else if (m->small)
+        c->small = clone_table(c, m->small, &status);
+    if (status != GORT_OK) {
+        clone_abandon(c);
+        return status;
+    }
+    gort__heap_object_born(c->heap);
+    *out = c;
+    return GORT_OK;
+}
+
+/* ---- shrink ---------------------------------------------------------------------- */
+
+struct rebuild {
+    struct map_table **dir;
+    size_t dir_len;
+    uint8_t depth;
+    struct map_table *small;
+};
+
+static void rebuild_free(gort_map *m, struct rebuild *r)
+{
+    for (size_t i = 0; r->dir && i < r->dir_len && r->dir[i]; i++)
+        gort__table_free(m, r->dir[i]);
+    if (r->dir) {
+        gort__free(m->heap, r->dir, r->dir_len * sizeof *r->dir, _Alignof(void *));
+        gort__map_count_bytes(m, 0, r->dir_len * sizeof *r->dir);
+    }
+    if (r->small)
+        gort__table_free(m, r->small);
+}
+
+static void count_slot(const gort_map *m, char *slot, void *arg)
+{
+    struct rebuild *r = arg;
+    uint64_t h = gort__map_hash(m, slot_key(&m->layout, slot));
+    size_t i = r->depth ? (size_t)(h >> (64 - r->depth)) : 0;
+    ((uint32_t *)(void *)r->dir)[i]++; /* the directory doubles as a count array */
+}
+
+static void count_entries(gort_map *m, struct rebuild *r)
+{
+    memset(r->dir, 0, r->dir_len * sizeof *r->dir);
+    for (size_t i = 0; i < m->dir_len;) {
+        struct map_table *t = m->dir[i];
+        i += (size_t)1 << (m->global_depth - t->local_depth);
+        gort__table_each(m, t, count_slot, r);
+    }
+}
+
+/* A directory deep enough that every table's share fits one table comfortably, and a
+ * table per entry sized to its share. */
+static int rebuild_tables(gort_map *m, struct rebuild *r)
+{
+    for (r->depth = 0; (m->used >> r->depth) > 512; r->depth++)
+        ;
+    for (;;) {
+        r->dir_len = (size_t)1 << r->depth;
+        r->dir = gort__alloc(m->heap, r->dir_len * sizeof *r->dir, _Alignof(void *));
+        if (!r->dir)
+            return GORT_ENOMEM;
+        gort__map_count_bytes(m, r->dir_len * sizeof *r->dir, 0);
+        count_entries(m, r);
+        uint32_t *counts = (uint32_t *)(void *)r->dir, most = 0;
+        for (size_t i = 0; i < r->dir_len; i++)
+            most = counts[i] > most ? counts[i] : most;
+        if (most <= 800 || r->depth >= 48)
+            break;
+        gort__free(m->heap, r->dir, r->dir_len * sizeof *r->dir, _Alignof(void *));
+        gort__map_count_bytes(m, 0, r->dir_len * sizeof *r->dir);
+        r->dir = NULL;
+        r->depth++;
+    }
+    /* counts live in the first half of the array; fill tables from the back */
+    uint32_t *counts = (uint32_t *)(void *)r->dir;
+    for (size_t i = r->dir_len; i-- > 0;) {
+        uint32_t groups = gort__table_groups_for(m, counts[i]);
+        struct map_table *t = gort__table_new(m, groups, r->depth, i);
+        if (!t) {
+            for (size_t j = i + 1; j < r->dir_len; j++)
+                gort__table_free(m, r->dir[j]);
+            memset(r->dir, 0, r->dir_len * sizeof *r->dir);
+            return GORT_ENOMEM;
+        }
+        r->dir[i] = t;
+    }
+    return GORT_OK;
+}
+
+static void move_into_rebuild(const gort_map *m, char *slot, void *arg)
+{
+    struct rebuild *r = arg;
+    uint64_t h = gort__map_hash(m, slot_key(&m->layout, slot));
+    struct map_table *t = r->small ? r->small : r->dir[r->depth ? h >> (64 - r->depth) : 0];
+    memcpy(gort__table_put_new(m, t, h), slot, m->layout.slot_size);
+}
+
+static size_t tables_bytes(gort_map *m)
+{
+    size_t bytes = m->dir_len * sizeof *m->dir;
+    for (size_t i = 0; i < m->dir_len;) {
+        struct map_table *t = m->dir[i];
+        i += (size_t)1 << (m->global_depth - t->local_depth);
+        bytes += t->bytes;
+    }
+    return bytes;
+}
+
+static size_t rebuild_bytes(const struct rebuild *r)
+{
+    if (r->small)
+        return r->small->bytes;
+    size_t bytes = r->dir ? r->dir_len * sizeof *r->dir : 0;
+    for (size_t i = 0; i < r->dir_len; i++)
+        bytes += r->dir[i]->bytes;
+    return bytes;
+}
+
+static void retire_each(gort_map *m, struct map_table *t)
+{
+    gort__map_retire_table(m, t);
+}
+
+static void install_rebuild(gort_map *m, struct rebuild *r, struct map_old_dir *old)
+{
+    for (size_t i = 0; i < m->dir_len;) {
+        struct map_table *t = m->dir[i];
+        i += (size_t)1 << (m->global_depth - t->local_depth);
+        gort__table_each(m, t, move_into_rebuild, r);
+    }
+    each_table(m, retire_each);
+    gort__map_retire_dir(m, old);
+    m->dir = r->dir;
+    m->dir_len = r->small || m->used == 0 ? 0 : r->dir_len;
+    m->small = r->small;
+    m->global_depth = m->dir_len ? r->depth : 0;
+    m->global_shift = (uint8_t)(64 - m->global_depth);
+    m->layout_seq++;
+}
+
+static int shrink_tables(gort_map *m)
+{
+    struct rebuild r = {0};
+    int status = GORT_OK;
+    if (m->used > GROUP_SLOTS)
+        status = rebuild_tables(m, &r);
+    else if (m->used > 0 && !(r.small = gort__table_new(m, 1, 0, 0)))
+        status = GORT_ENOMEM;
+    if (status == GORT_OK && rebuild_bytes(&r) >= tables_bytes(m))
+        status = GORT_EAGAIN; /* nothing to gain */
+    struct map_old_dir *old = NULL;
+    if (status == GORT_OK)
+        status = gort__map_old_dir_alloc(m, &old);
+    if (status != GORT_OK) {
+        rebuild_free(m, &r);
+        return status == GORT_EAGAIN ? GORT_OK : status;
+    }
+    install_rebuild(m, &r, old);
+    return GORT_OK;
+}
+
+int gort_map_shrink(gort_map *m)
+{
+    if (!m)
+        return GORT_EINVAL;
+    write_begin(m);
+    int status = GORT_OK;
+    if (m->dir_len) {
+        status = shrink_tables(m);
+    } else if (m->used == 0 && m->small) {
+        gort__map_retire_table(m, m->small);
+        m->small = NULL;
+    }
+    write_end(m);
+    return status;
+}
+
+/* ---- stats and scan -------------------------------------------------------------- */
+
+struct stat_walk {
+    gort_map_stats *out;
+    const struct map_table *table;
+    size_t probes, probed;
+};
+
+static void stat_slot(const gort_map *m, char *slot, void *arg)
+{
+    struct stat_walk *w = arg;
+    size_t length = m->dir_len ? gort__table_probe_length(m, w->table, slot) : 1;
+    if (length == 0)
+        return; /* a NaN-like key: it has no probe sequence */
+    w->probes += length;
+    w->probed++;
+    if (length > w->out->max_probe)
+        w->out->max_probe = length;
+}
+
+static void stat_table(gort_map *m, struct map_table *t, struct stat_walk *w)
+{
+    w->out->tables += m->dir_len ? 1 : 0;
+    w->out->capacity += t->capacity;
+    if (m->dir_len) {
+        w->out->growth_left += t->growth_left;
+        w->out->tombstones += gort__table_max_growth(t->capacity) - t->used - t->growth_left;
+    } else {
+        w->out->growth_left += GROUP_SLOTS - t->used;
+    }
+    w->table = t;
+    gort__table_each(m, t, stat_slot, w);
+}
+
+int gort_map_stats_get(const gort_map *m, gort_map_stats *out)
+{
+    if (!m || !out || out->struct_size < sizeof *out)
+        return GORT_EINVAL;
+    check_read(m);
+    size_t struct_size = out->struct_size;
+    memset(out, 0, sizeof *out);
+    out->struct_size = struct_size;
+    out->entries = m->used;
+    out->directory_len = m->dir_len;
+    out->global_depth = m->global_depth;
+    out->bytes = gort__atomic_load_relaxed(&m->bytes);
+    struct stat_walk w = {.out = out};
+    if (m->dir_len == 0 && m->small)
+        stat_table((gort_map *)m, m->small, &w);
+    for (size_t i = 0; i < m->dir_len;) {
+        struct map_table *t = m->dir[i];
+        i += (size_t)1 << (m->global_depth - t->local_depth);
+        stat_table((gort_map *)m, t, &w);
+    }
+    out->avg_probe = w.probed ? (double)w.probes / (double)w.probed : 0.0;
+    return GORT_OK;
+}
+
+struct scan_walk {
+    gort_visit_fn visit;
+    void *ctx;
+};
+
+static void scan_slot(const gort_map *m, char *slot, void *arg)
+{
+    struct scan_walk *w = arg;
+    gort__values_scan(m->key_type, slot_key(&m->layout, slot), 1, w->visit, w->ctx);
+    gort__values_scan(m->value_type, slot_value(&m->layout, slot), 1, w->visit, w->ctx);
+}
+
+static void scan_table(gort_map *m, struct map_table *t, struct scan_walk *w)
+{
+    gort__table_each(m, t, scan_slot, w);
+}
+
+int gort_map_scan(const gort_map *m, gort_visit_fn visit, void *ctx)
+{
+    if (!m || !visit)
+        return GORT_EINVAL;
+    check_read(m);
+    struct scan_walk w = {visit, ctx};
+    if (m->dir_len == 0 && m->small)
+        scan_table((gort_map *)m, m->small, &w);
+    for (size_t i = 0; i < m->dir_len;) {
+        struct map_table *t = m->dir[i];
+        i += (size_t)1 << (m->global_depth - t->local_depth);
+        scan_table((gort_map *)m, t, &w);
+    }
+    return GORT_OK;
+}

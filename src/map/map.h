@@ -1,0 +1,249 @@
+/*
+ * Internal interface of the map module (src/map/): the layout every part agrees on.
+ *
+ *   gort_map ──dir──> [table*] x 2^global_depth      (table mode)
+ *            ──small─> table with 1 group            (small mode, dir_len == 0)
+ *
+ *   map_table: header, then `groups` groups of group_size bytes in the same block:
+ *     | ctrl word | slot 0 | ... | slot 7 |  slot = key (or pointer to it), value (or ptr)
+ *
+ * A table owns the entries of the directory run [index, index + 2^(global - local)).
+ * Retired tables (replaced by grow, split, shrink or small-to-table) and the directories
+ * shrink replaced are kept on the map's limbo lists while any iterator may read them.
+ */
+#ifndef GORT_MAP_INTERNAL_H
+#define GORT_MAP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../atomic.h"
+#include "gort.h"
+#include "group.h"
+
+/* Go's limits: a table holds at most 1024 slots; keys and values above 128 bytes are
+ * stored out of line. */
+#define MAX_TABLE_GROUPS 128u
+#define MAX_INLINE_BYTES 128u
+
+/* The dispatch the hot paths switch on: raw compares and no indirect calls for 4- and
+ * 8-byte bytewise keys and for strings. */
+enum map_key_kind { KEY_GENERIC, KEY_WORD32, KEY_WORD64, KEY_STR };
+
+struct map_layout {
+    size_t key_size;     /* the key type's size */
+    size_t value_size;
+    size_t value_offset; /* within a slot */
+    size_t slot_size;
+    size_t group_size;   /* ctrl word + 8 slots, padded to group_align */
+    size_t group_align;
+    size_t table_offset; /* where group 0 starts after the table header */
+    bool key_indirect;   /* > 128 bytes: the slot holds a pointer to a block */
+    bool value_indirect;
+    bool key_update;     /* overwrite stores the new key (floats, custom equality) */
+    bool plain;          /* nothing to retain/release/free per entry */
+    uint8_t key_kind;
+};
+
+struct map_table {
+    uint32_t used;
+    uint32_t capacity;    /* groups * 8 */
+    uint32_t growth_left;
+    uint32_t groups;      /* 1..128, not always a power of two (see table.c) */
+    uint32_t probe_mask;  /* next power of two of groups, minus one */
+    uint8_t local_depth;
+    bool stale;           /* replaced: only iterators still read it */
+    size_t index;         /* first directory entry pointing here */
+    size_t bytes;         /* this block's size, for the allocator */
+    struct map_table *next_retired;
+    char *group0;
+};
+
+/* A directory shrink replaced, kept for iterators that started on it. */
+struct map_old_dir {
+    struct map_old_dir *next;
+    uint64_t layout_seq; /* the layout it belonged to */
+    size_t len;
+    uint8_t global_depth;
+    struct map_table **tables;
+};
+
+/* A key dropped while iterators may still read a retired copy of its slot. */
+struct map_grave {
+    struct map_grave *next;
+    /* followed by the slot's key storage (the key, or the pointer to its block) */
+};
+
+struct gort_map {
+    size_t used;
+    uint64_t seed;
+    uint64_t fast_seed;           /* seed mixed with the process key, for inline hashes */
+    struct map_table **dir;       /* NULL in small mode */
+    size_t dir_len;               /* 0 in small mode */
+    struct map_table *small;      /* small mode's table, NULL until the first insert */
+    uint8_t global_depth;
+    uint8_t global_shift;
+    uint8_t writing;              /* Go's best-effort concurrent-write detector */
+    bool tombstone_possible;
+    uint64_t clear_seq;           /* bumped by clear: iterators skip what came before */
+    uint64_t layout_seq;          /* bumped by shrink: iterators keep the old directory */
+    uint64_t mutation_seq;        /* bumped by every write: validates iter_delete */
+    gort__atomic refs;
+    gort__atomic iterators;       /* live iterators: while > 0, retire instead of free */
+    gort__atomic retired_tables;  /* struct map_table *, linked by next_retired */
+    gort__atomic retired_dirs;    /* struct map_old_dir * */
+    gort__atomic graves;          /* struct map_grave * */
+    gort_type *key_type;
+    gort_type *value_type;
+    gort_heap *heap;
+    gort__atomic bytes;           /* allocated by the map (stats); see count_bytes */
+    struct map_layout layout;
+};
+
+/* ---- slots ----------------------------------------------------------------------- */
+
+static inline char *group_at(const struct map_layout *lay, const struct map_table *t,
+                             size_t g)
+{
+    return t->group0 + g * lay->group_size;
+}
+
+static inline ctrl_word *group_ctrl(char *group)
+{
+    return (ctrl_word *)(void *)group;
+}
+
+static inline char *slot_at(const struct map_layout *lay, char *group, unsigned i)
+{
+    return group + sizeof(ctrl_word) + i * lay->slot_size;
+}
+
+/* The key and value a slot holds, following indirection. */
+static inline void *slot_key(const struct map_layout *lay, char *slot)
+{
+    return lay->key_indirect ? *(void **)(void *)slot : slot;
+}
+
+static inline void *slot_value(const struct map_layout *lay, char *slot)
+{
+    char *v = slot + lay->value_offset;
+    return lay->value_indirect ? *(void **)(void *)v : v;
+}
+
+/* Bytes of the key's storage in a slot (the key, or its block pointer). */
+static inline size_t key_storage_size(const struct map_layout *lay)
+{
+    return lay->key_indirect ? sizeof(void *) : lay->key_size;
+}
+
+/* Accounts for allocations in m->bytes. Writers are exclusive, but the iterator that
+ * frees the limbo may run beside readers of the figure: relaxed atomic accesses keep
+ * that well-defined (not a read-modify-write: nothing else writes concurrently). */
+static inline void gort__map_count_bytes(gort_map *m, size_t add, size_t sub)
+{
+    gort__atomic_store_relaxed(&m->bytes, gort__atomic_load_relaxed(&m->bytes) + add - sub);
+}
+
+/* ---- hashing and equality (map.c) ------------------------------------------------ */
+
+uint64_t gort__map_hash(const gort_map *m, const void *key);
+bool gort__map_key_equal(const gort_map *m, const void *a, const void *b);
+
+/* ---- tables (table.c) ------------------------------------------------------------ */
+
+struct map_table *gort__table_new(gort_map *m, uint32_t groups, uint8_t local_depth,
+                                  size_t index);
+void gort__table_free(gort_map *m, struct map_table *t);
+uint32_t gort__table_max_growth(uint32_t capacity);
+
+/* The slot holding key (hash h), or NULL. */
+char *gort__table_find(const gort_map *m, const struct map_table *t, const void *key,
+                       uint64_t h);
+
+/* A slot for a key known to be absent, during rehash (no duplicate check, no growth
+ * check: the caller sized the table). Marks it full with H2 and counts it. */
+char *gort__table_put_new(const gort_map *m, struct map_table *t, uint64_t h);
+
+/* A free slot put has chosen for a new key, not yet marked full. */
+struct map_claim {
+    char *group; /* NULL: put found the key itself */
+    unsigned slot;
+    bool tombstone; /* reusing a tombstone: no growth is used up */
+};
+
+/* Put: the key's slot (claim->group == NULL), or a free slot for it described by
+ * *claim (commit it once the entry is written), or NULL when the table needs room
+ * (prune or rehash). Nothing changes until the commit. */
+char *gort__table_put(gort_map *m, struct map_table *t, const void *key, uint64_t h,
+                      struct map_claim *claim);
+void gort__table_commit(struct map_table *t, const struct map_claim *claim, uint64_t h);
+
+/* Marks a full slot free (empty, or a tombstone in a full group) and uncounts it. */
+void gort__table_erase(gort_map *m, struct map_table *t, char *group, unsigned i);
+
+/* Turns tombstones no probe sequence needs back into empty slots (Go's
+ * pruneTombstones). Never moves entries. */
+void gort__table_prune(gort_map *m, struct map_table *t);
+
+/* Replaces t by a bigger table (grow) or two tables (split). GORT_ENOMEM: unchanged. */
+int gort__table_rehash(gort_map *m, struct map_table *t);
+
+/* Groups for a table about to receive n entries: n plus 25% headroom, plus whatever
+ * the allocator's size class leaves over, at most MAX_TABLE_GROUPS. */
+uint32_t gort__table_groups_for(const gort_map *m, uint32_t n);
+
+/* How many groups a lookup of the key in `slot` visits (1: its home group), or 0 for a
+ * key that is not equal to itself (NaN). */
+size_t gort__table_probe_length(const gort_map *m, const struct map_table *t, char *slot);
+
+/* Calls fn on every full slot of t. */
+void gort__table_each(const gort_map *m, const struct map_table *t,
+                      void (*fn)(const gort_map *m, char *slot, void *arg), void *arg);
+
+/* The directory entry for hash h, and the table there. */
+static inline size_t dir_index(const gort_map *m, uint64_t h)
+{
+    return m->global_depth ? (size_t)(h >> m->global_shift) : 0;
+}
+
+/* ---- retirement (iter.c) --------------------------------------------------------- */
+
+/* Frees t, or keeps it for iterators that may be reading it. */
+void gort__map_retire_table(gort_map *m, struct map_table *t);
+
+/* Shrink replaces the directory: *out is a record to keep the old one in for live
+ * iterators (NULL when there are none). GORT_ENOMEM: nothing changed. */
+int gort__map_old_dir_alloc(gort_map *m, struct map_old_dir **out);
+
+/* Frees m->dir, or keeps it in `old` (from gort__map_old_dir_alloc) for iterators. */
+void gort__map_retire_dir(gort_map *m, struct map_old_dir *old);
+
+/* True while a retired table may be read by an iterator (key drops must wait). */
+static inline bool map_has_retired(const gort_map *m)
+{
+    return gort__atomic_load_relaxed(&m->retired_tables) != 0;
+}
+
+/* Frees everything on the limbo lists (no iterator left). */
+void gort__map_free_limbo(gort_map *m);
+
+/* ---- entries (map.c) ------------------------------------------------------------- */
+
+/* Releases the key and value a slot holds and frees their blocks (now or, for the key
+ * while retired tables exist, later through a grave). GORT_ENOMEM only for the grave. */
+int gort__entry_drop(gort_map *m, char *slot, bool clearing);
+
+/* Releases a grave's key (called when the limbo is freed). */
+void gort__grave_bury(gort_map *m, struct map_grave *grave);
+
+/* The slot for key in the live map, or NULL. */
+char *gort__map_find(const gort_map *m, const void *key, uint64_t h);
+
+/* Deletes the entry for key, if present. */
+int gort__map_delete(gort_map *m, const void *key);
+
+/* Go's fatal-error path (the abort hook). */
+void gort__map_fatal(const char *message);
+
+#endif /* GORT_MAP_INTERNAL_H */
