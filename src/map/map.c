@@ -113,6 +113,8 @@ static int key_kind(const gort_type *key)
 {
     if (key->kind == GORT_KIND_STR)
         return KEY_STR;
+    if (key->kind == GORT_KIND_F32 || key->kind == GORT_KIND_F64)
+        return KEY_GENERIC; /* +0 == -0 and NaN: not bytewise equality (Go agrees) */
     if (key->bytewise && key->size == 8)
         return KEY_WORD64;
     if (key->bytewise && key->size == 4)
@@ -406,7 +408,7 @@ static bool presize_for(const gort_map *m, size_t hint, struct presize *out)
     if (!gort__size_mul(dir_len * slots, m->layout.group_size / GROUP_SLOTS + 1, &bytes) ||
         bytes > physical_memory())
         return false;
-    size_t per_table = (target + dir_len - 1) / dir_len, capacity = GROUP_SLOTS;
+    size_t per_table = target / dir_len, capacity = GROUP_SLOTS;
     while (capacity < per_table)
         capacity *= 2;
     out->global_depth = (uint8_t)__builtin_ctzll(dir_len);
