@@ -41,8 +41,11 @@ struct map_iter {
     uint64_t mutation_seq;     /* m->mutation_seq when last_key was produced */
     size_t dir_idx;
     size_t dir_len;            /* of dir, when set */
+    char *group;               /* the group `pending` refers to */
+    slot_bits pending;         /* its full slots not yet produced (live tables only) */
     uint32_t entry_idx;
     uint32_t tab_offset;       /* entry_offset reduced modulo tab->capacity */
+    uint32_t group_base;       /* entry_idx of the group's slot 0, modulo 2^32 */
     uint8_t global_depth;
     bool small;                /* started on a small map: one table, then done */
     bool counted;              /* holds a count in m->iterators */
@@ -195,14 +198,12 @@ static char *live_slot(const struct map_iter *i, char *stale_slot)
     const void *key = slot_key(&m->layout, stale_slot);
     if (!gort__map_key_equal(m, key, key))
         return stale_slot;
-    uint64_t h = m->used && (m->dir_len || m->layout.key_kind == KEY_GENERIC)
-                     ? gort__map_hash(m, key)
-                     : 0;
-    return gort__map_find(m, key, h);
+    return gort__map_find(m, key);
 }
 
 /* The next full slot of the current table in rotated order, or NULL at its end. Only
- * the unvisited slots of a group are considered: [i, limit). */
+ * the unvisited slots of a group are considered: [first, limit). The group's other
+ * full slots in that range are left in i->pending for the fast path. */
 static char *next_full_slot(struct map_iter *i)
 {
     const struct map_table *t = i->tab;
@@ -221,6 +222,9 @@ static char *next_full_slot(struct map_iter *i)
             continue;
         }
         unsigned hit = slot_bits_first(full);
+        i->group = group;
+        i->pending = slot_bits_drop_first(full);
+        i->group_base = i->entry_idx - first;
         i->entry_idx += hit - first + 1;
         return slot_at(lay, group, hit);
     }
@@ -239,6 +243,7 @@ static bool next_in_table(struct map_iter *i, const void **key, void **value)
     if (i->clear_seq != i->m->clear_seq)
         return false; /* cleared: nothing that was in a stale table may appear */
     for (char *slot; (slot = next_full_slot(i));) {
+        i->pending = 0; /* stale slots are never produced without a lookup */
         char *live = live_slot(i, slot);
         if (live) {
             produce(i, live, key, value);
@@ -297,16 +302,41 @@ static int iter_done(gort_map_iter *it)
     return 0;
 }
 
+/*
+ * Fast path: the rest of the group the previous call scanned, while the map has not
+ * been written since (any write bumps mutation_seq, which produce() recorded). The
+ * table is then still live and those slots still hold the same entries.
+ */
+static bool next_pending(struct map_iter *i, const void **key, void **value)
+{
+    const gort_map *m = i->m;
+    if (!i->pending || i->mutation_seq != m->mutation_seq || m->writing)
+        return false;
+    unsigned hit = slot_bits_first(i->pending);
+    i->pending = slot_bits_drop_first(i->pending);
+    i->entry_idx = i->group_base + hit + 1;
+    char *slot = slot_at(&m->layout, i->group, hit);
+    i->last_key = slot_key(&m->layout, slot);
+    if (key)
+        *key = i->last_key;
+    if (value)
+        *value = slot_value(&m->layout, slot);
+    return true;
+}
+
 int gort_map_iter_next(gort_map_iter *it, const void **key, void **value)
 {
     struct map_iter *i = iter_of(it);
     if (!i)
         return GORT_EINVAL;
+    if (next_pending(i, key, value))
+        return 1;
     if (!i->counted)
         return iter_done(it);
     if (i->m->writing)
         gort__map_fatal("concurrent map iteration and map write");
     i->last_key = NULL;
+    i->pending = 0;
     if (i->small)
         return next_in_table(i, key, value) ? 1 : iter_done(it);
     follow_directory(i);

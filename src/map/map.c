@@ -20,9 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include "../heap.h"
 #include "../internal.h"
 #include "../type.h"
@@ -68,7 +65,7 @@ static void write_end(gort_map *m)
 
 static void check_read(const gort_map *m)
 {
-    if (m->writing)
+    if (GORT_UNLIKELY(m->writing))
         gort__map_fatal("concurrent map read and map write");
 }
 
@@ -84,14 +81,11 @@ uint64_t gort__map_hash(const gort_map *m, const void *key)
 {
     switch (m->layout.key_kind) {
     case KEY_WORD64:
-        /* the same bytes and seed as gort__hash_bytes, with the XXH3 call inlined */
-        return XXH3_64bits_withSeed(key, 8, m->fast_seed);
+        return map_hash_kind(m, key, KEY_WORD64);
     case KEY_WORD32:
-        return XXH3_64bits_withSeed(key, 4, m->fast_seed);
-    case KEY_STR: {
-        const gort_str *s = key;
-        return XXH3_64bits_withSeed(s->ptr, s->len, m->fast_seed);
-    }
+        return map_hash_kind(m, key, KEY_WORD32);
+    case KEY_STR:
+        return map_hash_kind(m, key, KEY_STR);
     default:
         return gort__hash_value(m->key_type, key, m->seed);
     }
@@ -209,21 +203,41 @@ static char *small_find(const gort_map *m, const void *key, uint64_t h)
     return small_hashes(m) ? small_find_hashed(m, key, h) : small_find_direct(m, key);
 }
 
-/* The key's hash, or 0 when the map would not use it (empty, or a direct small map). */
-static uint64_t lookup_hash(const gort_map *m, const void *key)
-{
-    if (m->used == 0 || (m->dir_len == 0 && !small_hashes(m)))
-        return 0;
-    return gort__map_hash(m, key);
-}
-
-char *gort__map_find(const gort_map *m, const void *key, uint64_t h)
+/* Lookup, one body per key kind (`kind` is a constant in each caller): no indirect
+ * call and no hashing for small maps with 4-/8-byte or string keys. *hash_out gets the
+ * hash when one was computed (table mode), for callers that go on to erase. */
+static inline __attribute__((always_inline)) char *
+find_kind(const gort_map *m, const void *key, int kind, uint64_t *hash_out)
 {
     if (m->used == 0)
         return NULL; /* Go: a lookup in an empty map does not even hash */
     if (m->dir_len == 0)
-        return small_find(m, key, h);
-    return gort__table_find(m, m->dir[dir_index(m, h)], key, h);
+        return kind == KEY_GENERIC ? small_find_hashed(m, key, gort__map_hash(m, key))
+                                   : small_find_direct(m, key);
+    uint64_t h = map_hash_kind(m, key, kind);
+    *hash_out = h;
+    return table_find_kind(m, m->dir[dir_index(m, h)], key, h, kind);
+}
+
+static inline __attribute__((always_inline)) char *
+find_entry(const gort_map *m, const void *key, uint64_t *hash_out)
+{
+    switch (m->layout.key_kind) {
+    case KEY_WORD64:
+        return find_kind(m, key, KEY_WORD64, hash_out);
+    case KEY_WORD32:
+        return find_kind(m, key, KEY_WORD32, hash_out);
+    case KEY_STR:
+        return find_kind(m, key, KEY_STR, hash_out);
+    default:
+        return find_kind(m, key, KEY_GENERIC, hash_out);
+    }
+}
+
+char *gort__map_find(const gort_map *m, const void *key)
+{
+    uint64_t h;
+    return find_entry(m, key, &h);
 }
 
 /* Locates a full slot's group and index (for erase). */
@@ -550,15 +564,34 @@ size_t gort_map_len(const gort_map *m)
 
 /* ---- lookup ---------------------------------------------------------------------- */
 
+/* memcpy with the common value sizes as fixed-size moves instead of a libc call. */
+static inline void copy_value(void *dst, const void *src, size_t size)
+{
+    switch (size) {
+    case 8:
+        memcpy(dst, src, 8);
+        break;
+    case 4:
+        memcpy(dst, src, 4);
+        break;
+    case 16:
+        memcpy(dst, src, 16);
+        break;
+    default:
+        memcpy(dst, src, size);
+    }
+}
+
 int gort_map_get(const gort_map *m, const void *key, void *value_out, int *found)
 {
     if (!m || !key)
         return GORT_EINVAL;
     check_read(m);
-    char *slot = gort__map_find(m, key, lookup_hash(m, key));
+    uint64_t h;
+    char *slot = find_entry(m, key, &h);
     if (value_out) {
         if (slot)
-            memcpy(value_out, slot_value(&m->layout, slot), m->layout.value_size);
+            copy_value(value_out, slot_value(&m->layout, slot), m->layout.value_size);
         else
             memset(value_out, 0, m->layout.value_size);
     }
@@ -572,7 +605,8 @@ int gort_map_get_ptr(const gort_map *m, const void *key, void **out)
     if (!m || !key || !out)
         return GORT_EINVAL;
     check_read(m);
-    char *slot = gort__map_find(m, key, lookup_hash(m, key));
+    uint64_t h;
+    char *slot = find_entry(m, key, &h);
     *out = slot ? slot_value(&m->layout, slot) : NULL;
     return GORT_OK;
 }
@@ -705,8 +739,8 @@ static struct map_table *table_of(const gort_map *m, uint64_t h)
 
 int gort__map_delete(gort_map *m, const void *key)
 {
-    uint64_t h = lookup_hash(m, key);
-    char *slot = gort__map_find(m, key, h);
+    uint64_t h = 0;
+    char *slot = find_entry(m, key, &h);
     if (!slot)
         return GORT_OK;
     struct map_table *t = table_of(m, h);

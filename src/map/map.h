@@ -18,9 +18,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "../atomic.h"
 #include "gort.h"
 #include "group.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 /* Go's limits: a table holds at most 1024 slots; keys and values above 128 bytes are
  * stored out of line. */
@@ -150,6 +155,98 @@ static inline void gort__map_count_bytes(gort_map *m, size_t add, size_t sub)
 uint64_t gort__map_hash(const gort_map *m, const void *key);
 bool gort__map_key_equal(const gort_map *m, const void *a, const void *b);
 
+/* The hash of a key of a known kind: 4-/8-byte and string keys inline XXH3 (the same
+ * bytes and seed as gort__hash_bytes would use), others call the descriptor's hash. */
+static inline __attribute__((always_inline)) uint64_t map_hash_kind(const gort_map *m,
+                                                                    const void *key,
+                                                                    int kind)
+{
+    switch (kind) {
+    case KEY_WORD64:
+        return XXH3_64bits_withSeed(key, 8, m->fast_seed);
+    case KEY_WORD32:
+        return XXH3_64bits_withSeed(key, 4, m->fast_seed);
+    case KEY_STR: {
+        const gort_str *s = key;
+        return XXH3_64bits_withSeed(s->ptr, s->len, m->fast_seed);
+    }
+    default:
+        return gort__map_hash(m, key);
+    }
+}
+
+/* ---- probing (inline: the lookup paths in map.c and table.c share them) ------------ */
+
+struct probe {
+    uint32_t group;
+    uint32_t step;
+};
+
+static inline struct probe probe_start(const struct map_table *t, uint64_t h)
+{
+    uint64_t h1 = h >> 7;
+    if (t->probe_mask + 1 == t->groups)
+        return (struct probe){(uint32_t)h1 & t->probe_mask, 0};
+    /* Lemire's range reduction: uniform over [0, groups) with one multiply */
+    return (struct probe){(uint32_t)(((uint64_t)(uint32_t)h1 * t->groups) >> 32), 0};
+}
+
+static inline void probe_next(const struct map_table *t, struct probe *p)
+{
+    do {
+        p->step++;
+        p->group = (p->group + p->step) & t->probe_mask;
+    } while (p->group >= t->groups);
+}
+
+static inline uint8_t hash_h2(uint64_t h)
+{
+    return (uint8_t)(h & 0x7f);
+}
+
+static inline bool key_matches(const gort_map *m, const void *stored, const void *key,
+                               int kind)
+{
+    switch (kind) {
+    case KEY_WORD64: {
+        uint64_t a, b;
+        memcpy(&a, stored, 8), memcpy(&b, key, 8);
+        return a == b;
+    }
+    case KEY_WORD32: {
+        uint32_t a, b;
+        memcpy(&a, stored, 4), memcpy(&b, key, 4);
+        return a == b;
+    }
+    case KEY_STR: {
+        const gort_str *a = stored, *b = key;
+        return a->len == b->len && (a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0);
+    }
+    default:
+        return gort__map_key_equal(m, stored, key);
+    }
+}
+
+/* One body per key kind: `kind` is a constant in each caller, so the compare inlines. */
+static inline __attribute__((always_inline)) char *
+table_find_kind(const gort_map *m, const struct map_table *t, const void *key, uint64_t h,
+          int kind)
+{
+    const struct map_layout *lay = &m->layout;
+    uint8_t h2 = hash_h2(h);
+    for (struct probe p = probe_start(t, h);; probe_next(t, &p)) {
+        char *group = group_at(lay, t, p.group);
+        ctrl_word ctrl = *group_ctrl(group);
+        for (slot_bits c = match_h2(ctrl, h2); c; c = slot_bits_drop_first(c)) {
+            char *slot = slot_at(lay, group, slot_bits_first(c));
+            if (key_matches(m, kind == KEY_GENERIC ? slot_key(lay, slot) : slot, key, kind))
+                return slot;
+        }
+        if (match_empty(ctrl))
+            return NULL;
+    }
+}
+
 /* ---- tables (table.c) ------------------------------------------------------------ */
 
 struct map_table *gort__table_new(gort_map *m, uint32_t groups, uint8_t local_depth,
@@ -238,7 +335,7 @@ int gort__entry_drop(gort_map *m, char *slot, bool clearing);
 void gort__grave_bury(gort_map *m, struct map_grave *grave);
 
 /* The slot for key in the live map, or NULL. */
-char *gort__map_find(const gort_map *m, const void *key, uint64_t h);
+char *gort__map_find(const gort_map *m, const void *key);
 
 /* Deletes the entry for key, if present. */
 int gort__map_delete(gort_map *m, const void *key);

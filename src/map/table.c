@@ -75,92 +75,18 @@ void gort__table_free(gort_map *m, struct map_table *t)
     gort__free(m->heap, t, t->bytes, m->layout.group_align);
 }
 
-/* ---- probing --------------------------------------------------------------------- */
-
-struct probe {
-    uint32_t group;
-    uint32_t step;
-};
-
-static inline struct probe probe_start(const struct map_table *t, uint64_t h)
-{
-    uint64_t h1 = h >> 7;
-    if (t->probe_mask + 1 == t->groups)
-        return (struct probe){(uint32_t)h1 & t->probe_mask, 0};
-    /* Lemire's range reduction: uniform over [0, groups) with one multiply */
-    return (struct probe){(uint32_t)(((uint64_t)(uint32_t)h1 * t->groups) >> 32), 0};
-}
-
-static inline void probe_next(const struct map_table *t, struct probe *p)
-{
-    do {
-        p->step++;
-        p->group = (p->group + p->step) & t->probe_mask;
-    } while (p->group >= t->groups);
-}
-
-static inline uint8_t hash_h2(uint64_t h)
-{
-    return (uint8_t)(h & 0x7f);
-}
-
-/* ---- lookup ---------------------------------------------------------------------- */
-
-static inline bool key_matches(const gort_map *m, const void *stored, const void *key,
-                               int kind)
-{
-    switch (kind) {
-    case KEY_WORD64: {
-        uint64_t a, b;
-        memcpy(&a, stored, 8), memcpy(&b, key, 8);
-        return a == b;
-    }
-    case KEY_WORD32: {
-        uint32_t a, b;
-        memcpy(&a, stored, 4), memcpy(&b, key, 4);
-        return a == b;
-    }
-    case KEY_STR: {
-        const gort_str *a = stored, *b = key;
-        return a->len == b->len && (a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0);
-    }
-    default:
-        return gort__map_key_equal(m, stored, key);
-    }
-}
-
-/* One body per key kind: `kind` is a constant in each caller, so the compare inlines. */
-static inline __attribute__((always_inline)) char *
-find_kind(const gort_map *m, const struct map_table *t, const void *key, uint64_t h,
-          int kind)
-{
-    const struct map_layout *lay = &m->layout;
-    uint8_t h2 = hash_h2(h);
-    for (struct probe p = probe_start(t, h);; probe_next(t, &p)) {
-        char *group = group_at(lay, t, p.group);
-        ctrl_word ctrl = *group_ctrl(group);
-        for (slot_bits c = match_h2(ctrl, h2); c; c = slot_bits_drop_first(c)) {
-            char *slot = slot_at(lay, group, slot_bits_first(c));
-            if (key_matches(m, slot_key(lay, slot), key, kind))
-                return slot;
-        }
-        if (match_empty(ctrl))
-            return NULL;
-    }
-}
-
 char *gort__table_find(const gort_map *m, const struct map_table *t, const void *key,
                        uint64_t h)
 {
     switch (m->layout.key_kind) {
     case KEY_WORD64:
-        return find_kind(m, t, key, h, KEY_WORD64);
+        return table_find_kind(m, t, key, h, KEY_WORD64);
     case KEY_WORD32:
-        return find_kind(m, t, key, h, KEY_WORD32);
+        return table_find_kind(m, t, key, h, KEY_WORD32);
     case KEY_STR:
-        return find_kind(m, t, key, h, KEY_STR);
+        return table_find_kind(m, t, key, h, KEY_STR);
     default:
-        return find_kind(m, t, key, h, KEY_GENERIC);
+        return table_find_kind(m, t, key, h, KEY_GENERIC);
     }
 }
 
@@ -202,7 +128,7 @@ put_kind(gort_map *m, struct map_table *t, const void *key, uint64_t h,
         ctrl_word ctrl = *group_ctrl(group);
         for (slot_bits c = match_h2(ctrl, h2); c; c = slot_bits_drop_first(c)) {
             char *slot = slot_at(lay, group, slot_bits_first(c));
-            if (key_matches(m, slot_key(lay, slot), key, kind)) {
+            if (key_matches(m, kind == KEY_GENERIC ? slot_key(lay, slot) : slot, key, kind)) {
                 claim->group = NULL;
                 return slot;
             }
