@@ -1,10 +1,11 @@
 /*
- * libgort showcase: Go slices from C.
+ * libgort showcase: Go slices and maps from C.
  *
  * A log of 100,000 lines is read into a slice of strings; the ten lines after the first
  * FATAL are kept. Slicing keeps the whole log alive (the seeds' memory-pinning story);
  * cloning severs the tie. Along the way: Go's growth sequence, in-place append aliasing,
- * and heap statistics from a private jemalloc arena.
+ * and heap statistics from a private jemalloc arena. Then a map counts the log's words
+ * (string keys the map owns), is pruned while being iterated, and is shrunk.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -90,12 +91,56 @@ static int pinning_demo(gort_heap *heap)
     return 0;
 }
 
+/* Counts the first word of every line: map[string]int64, then deletes the rare words
+ * while iterating (Go allows it) and gives the memory back with shrink. */
+static int word_count_demo(gort_heap *heap)
+{
+    static const char *words[] = {"info", "warn", "debug", "trace", "error"};
+    gort_map *counts;
+    CHECK(gort_map_create(gort_type_builtin(GORT_KIND_STR), gort_type_builtin(GORT_KIND_I64),
+                          0, heap, &counts));
+    char word[32];
+    for (int i = 0; i < 100000; i++) {
+        int len = i % 1000 == 0 ? snprintf(word, sizeof word, "rare%d", i)
+                                : snprintf(word, sizeof word, "%s", words[i % 5]);
+        gort_str key = {word, (size_t)len};
+        int64_t *count;
+        CHECK(gort_map_get_ptr(counts, &key, (void **)&count));
+        int64_t one = 1;
+        if (count)
+            ++*count; /* a borrowed pointer into the entry: m[key]++ */
+        else
+            CHECK(gort_map_set(counts, &key, &one)); /* the map copies the key's bytes */
+    }
+    gort_map_stats stats = {.struct_size = sizeof stats};
+    CHECK(gort_map_stats_get(counts, &stats));
+    printf("map[string]int64 of first words: %zu entries, %zu bytes\n", gort_map_len(counts),
+           stats.bytes);
+    gort_map_iter it;
+    const void *key;
+    void *value;
+    CHECK(gort_map_iter_init(counts, &it));
+    while (gort_map_iter_next(&it, &key, &value) == 1) {
+        const gort_str *k = key;
+        if (*(int64_t *)value == 1)
+            CHECK(gort_map_iter_delete(&it)); /* delete inside range */
+        else
+            printf("  %.*s: %" PRId64 "\n", (int)k->len, k->ptr, *(int64_t *)value);
+    }
+    CHECK(gort_map_shrink(counts));
+    CHECK(gort_map_stats_get(counts, &stats));
+    printf("  rare words deleted during iteration; after shrink: %zu entries, %zu bytes\n",
+           gort_map_len(counts), stats.bytes);
+    gort_map_release(counts);
+    return 0;
+}
+
 int main(void)
 {
     printf("libgort %s\n\n", gort_version_string());
     gort_heap *heap;
     CHECK(gort_heap_create(&heap));
-    if (growth_demo() || aliasing_demo() || pinning_demo(heap))
+    if (growth_demo() || aliasing_demo() || pinning_demo(heap) || word_count_demo(heap))
         return 1;
     print_heap("at the end:", heap);
     CHECK(gort_heap_destroy(heap, 0));
