@@ -979,6 +979,47 @@ TEST(custom_equality_keys_store_the_newest_key)
     gort_type_release(key_type);
 }
 
+static uint64_t constant_hash(const void *value, uint64_t seed, void *ctx)
+{
+    (void)value, (void)seed, (void)ctx;
+    return 0x1234; /* every key collides: splits cannot separate anything */
+}
+
+static int word_equal(const void *a, const void *b, void *ctx)
+{
+    (void)ctx;
+    return memcmp(a, b, 8) == 0;
+}
+
+TEST(a_hash_that_cannot_split_still_works)
+{
+    gort_type_desc desc = {.struct_size = sizeof desc, .size = 8, .align = 8,
+                           .hash = constant_hash, .equal = word_equal};
+    gort_type *key_type = NULL;
+    CHECK_OK(gort_type_create(&desc, &key_type));
+    gort_map *m = NULL;
+    CHECK_OK(gort_map_create(key_type, u64_type(), 0, NULL, &m));
+    put_range(m, 0, 3000);
+    gort_map_stats st = stats_of(m);
+    CHECK_EQ_SIZE(st.tables, 1); /* one oversize table, not a runaway directory */
+    CHECK_TRUE(st.capacity > 1024);
+    for (uint64_t k = 0; k < 3000; k += 7)
+        CHECK_EQ_U64(lookup(m, k), k * 10);
+    uint8_t seen[3000];
+    count_all(m, seen, 3000);
+    for (uint64_t k = 0; k < 3000; k++)
+        if (seen[k] != 1)
+            CHECK_EQ_INT(seen[k], 1);
+    for (uint64_t k = 0; k < 3000; k += 2)
+        CHECK_OK(gort_map_delete(m, &k));
+    CHECK_OK(gort_map_shrink(m));
+    CHECK_EQ_SIZE(gort_map_len(m), 1500);
+    CHECK_EQ_U64(lookup(m, 2999), 29990);
+    CHECK_EQ_U64(lookup(m, 2998), UINT64_MAX);
+    gort_map_release(m);
+    gort_type_release(key_type);
+}
+
 /* ---- ownership: hooks and scan ---------------------------------------------------- */
 
 TEST(hooks_balance_over_every_operation)
@@ -1455,6 +1496,7 @@ int main(void)
         TEST_ENTRY(small_string_maps_find_keys_of_equal_and_long_lengths),
         TEST_ENTRY(uint32_keys_take_their_own_path),
         TEST_ENTRY(custom_equality_keys_store_the_newest_key),
+        TEST_ENTRY(a_hash_that_cannot_split_still_works),
         TEST_ENTRY(hooks_balance_over_every_operation),
         TEST_ENTRY(scan_visits_every_pointer_word_of_every_entry),
         TEST_ENTRY(clone_is_an_independent_copy),

@@ -958,7 +958,7 @@ static int rebuild_tables(gort_map *m, struct rebuild *r)
 {
     for (r->depth = 0; (m->used >> r->depth) > 512; r->depth++)
         ;
-    for (;;) {
+    for (uint32_t previous = UINT32_MAX;;) {
         r->dir_len = (size_t)1 << r->depth;
         r->dir = gort__alloc(m->heap, r->dir_len * sizeof *r->dir, _Alignof(void *));
         if (!r->dir)
@@ -968,8 +968,10 @@ static int rebuild_tables(gort_map *m, struct rebuild *r)
         uint32_t *counts = (uint32_t *)(void *)r->dir, most = 0;
         for (size_t i = 0; i < r->dir_len; i++)
             most = counts[i] > most ? counts[i] : most;
-        if (most <= 800 || r->depth >= 48)
+        /* deeper only while that spreads the entries (a bad hash may not) */
+        if (most <= 800 || most >= previous || r->depth >= 40)
             break;
+        previous = most;
         gort__free(m->heap, r->dir, r->dir_len * sizeof *r->dir, _Alignof(void *));
         gort__map_count_bytes(m, 0, r->dir_len * sizeof *r->dir);
         r->dir = NULL;

@@ -342,8 +342,8 @@ uint32_t gort__table_groups_for(const gort_map *m, uint32_t n)
     uint32_t want = (n + n / 4 + 6) / 7 + 1; /* 7 usable slots per group */
     if (want < 2)
         want = 2;
-    if (want >= MAX_TABLE_GROUPS)
-        return MAX_TABLE_GROUPS;
+    if (want >= MAX_TABLE_GROUPS) /* oversize only when a bad hash leaves no choice */
+        return n > MAX_TABLE_GROUPS / 8 * 7 * GROUP_SLOTS ? want : MAX_TABLE_GROUPS;
     size_t bytes;
     if (!table_bytes(&m->layout, want, &bytes))
         return want;
