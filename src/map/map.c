@@ -295,9 +295,9 @@ static int entry_fill(gort_map *m, char *slot, const void *key, const void *valu
 {
     const struct map_layout *lay = &m->layout;
     if (lay->plain) {
-        memcpy(slot, key, lay->key_size);
+        copy_bytes(slot, key, lay->key_size);
         if (value)
-            memcpy(slot + lay->value_offset, value, lay->value_size);
+            copy_bytes(slot + lay->value_offset, value, lay->value_size);
         else
             memset(slot + lay->value_offset, 0, lay->value_size);
         return GORT_OK;
@@ -564,24 +564,6 @@ size_t gort_map_len(const gort_map *m)
 
 /* ---- lookup ---------------------------------------------------------------------- */
 
-/* memcpy with the common value sizes as fixed-size moves instead of a libc call. */
-static inline void copy_value(void *dst, const void *src, size_t size)
-{
-    switch (size) {
-    case 8:
-        memcpy(dst, src, 8);
-        break;
-    case 4:
-        memcpy(dst, src, 4);
-        break;
-    case 16:
-        memcpy(dst, src, 16);
-        break;
-    default:
-        memcpy(dst, src, size);
-    }
-}
-
 int gort_map_get(const gort_map *m, const void *key, void *value_out, int *found)
 {
     if (!m || !key)
@@ -591,7 +573,7 @@ int gort_map_get(const gort_map *m, const void *key, void *value_out, int *found
     char *slot = find_entry(m, key, &h);
     if (value_out) {
         if (slot)
-            copy_value(value_out, slot_value(&m->layout, slot), m->layout.value_size);
+            copy_bytes(value_out, slot_value(&m->layout, slot), m->layout.value_size);
         else
             memset(value_out, 0, m->layout.value_size);
     }
@@ -623,7 +605,7 @@ static void move_small_entry(const gort_map *m, char *slot, void *arg)
 {
     struct map_table *t = arg;
     uint64_t h = gort__map_hash(m, slot_key(&m->layout, slot));
-    memcpy(gort__table_put_new(m, t, h), slot, m->layout.slot_size);
+    copy_bytes(gort__table_put_new(m, t, h), slot, m->layout.slot_size);
 }
 
 /* Go's growToTable: 8 entries move into a 16-slot table behind a 1-entry directory. */
@@ -998,7 +980,7 @@ static void move_into_rebuild(const gort_map *m, char *slot, void *arg)
     struct rebuild *r = arg;
     uint64_t h = gort__map_hash(m, slot_key(&m->layout, slot));
     struct map_table *t = r->small ? r->small : r->dir[r->depth ? h >> (64 - r->depth) : 0];
-    memcpy(gort__table_put_new(m, t, h), slot, m->layout.slot_size);
+    copy_bytes(gort__table_put_new(m, t, h), slot, m->layout.slot_size);
 }
 
 static size_t tables_bytes(gort_map *m)

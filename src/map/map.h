@@ -136,6 +136,30 @@ static inline void *slot_value(const struct map_layout *lay, char *slot)
     return lay->value_indirect ? *(void **)(void *)v : v;
 }
 
+/* memcpy with the common small sizes as fixed-size moves (no libc call per entry). */
+static inline void copy_bytes(void *dst, const void *src, size_t size)
+{
+    switch (size) {
+    case 4:
+        memcpy(dst, src, 4);
+        break;
+    case 8:
+        memcpy(dst, src, 8);
+        break;
+    case 16:
+        memcpy(dst, src, 16);
+        break;
+    case 24:
+        memcpy(dst, src, 24);
+        break;
+    case 32:
+        memcpy(dst, src, 32);
+        break;
+    default:
+        memcpy(dst, src, size);
+    }
+}
+
 /* Bytes of the key's storage in a slot (the key, or its block pointer). */
 static inline size_t key_storage_size(const struct map_layout *lay)
 {

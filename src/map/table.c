@@ -282,7 +282,7 @@ static void move_entry(const gort_map *m, char *slot, void *arg)
 {
     struct map_table *to = arg;
     uint64_t h = gort__map_hash(m, slot_key(&m->layout, slot));
-    memcpy(gort__table_put_new(m, to, h), slot, m->layout.slot_size);
+    copy_bytes(gort__table_put_new(m, to, h), slot, m->layout.slot_size);
 }
 
 static void point_directory(gort_map *m, struct map_table *t)
@@ -327,7 +327,7 @@ static void split_entry(const gort_map *m, char *slot, void *arg)
     struct split_state *s = arg;
     uint64_t h = gort__map_hash(m, slot_key(&m->layout, slot));
     struct map_table *to = s->half[(h >> (63 - s->from->local_depth)) & 1];
-    memcpy(gort__table_put_new(m, to, h), slot, m->layout.slot_size);
+    copy_bytes(gort__table_put_new(m, to, h), slot, m->layout.slot_size);
 }
 
 /*
