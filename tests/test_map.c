@@ -673,6 +673,46 @@ TEST(delete_and_reinsert_during_iteration_loses_nothing)
     }
 }
 
+TEST(batched_iteration_produces_the_same_entries)
+{
+    for (uint64_t n = 0; n < 20000; n = n * 4 + 3) {
+        gort_map *m = new_u64_map(0);
+        put_range(m, 0, n);
+        uint8_t *seen = calloc(n + 1, 1);
+        gort_map_iter it;
+        const void *keys[37];
+        void *values[37];
+        int64_t got, total = 0;
+        CHECK_OK(gort_map_iter_init(m, &it));
+        while ((got = gort_map_iter_next_n(&it, keys, values, 37)) > 0) {
+            for (int64_t j = 0; j < got; j++) {
+                uint64_t k = *(const uint64_t *)keys[j];
+                seen[k]++;
+                CHECK_EQ_U64(*(uint64_t *)values[j], k * 10);
+            }
+            total += got;
+            if (got == 37 && total % 2)
+                put_range(m, 1u << 20, (1u << 20) + 50); /* growth between batches */
+        }
+        CHECK_EQ_INT(got, 0);
+        CHECK_STATUS(gort_map_iter_next_n(&it, keys, values, 37), GORT_EINVAL); /* finished */
+        for (uint64_t k = 0; k < n; k++)
+            if (seen[k] != 1)
+                CHECK_EQ_INT(seen[k], 1);
+        free(seen);
+        gort_map_release(m);
+    }
+    gort_map *m = new_u64_map(0);
+    put_range(m, 0, 10);
+    gort_map_iter it;
+    CHECK_OK(gort_map_iter_init(m, &it));
+    CHECK_EQ_INT(gort_map_iter_next_n(&it, NULL, NULL, 4), 4); /* counting only */
+    CHECK_EQ_INT(gort_map_iter_next_n(&it, NULL, NULL, 100), 6);
+    CHECK_EQ_INT(gort_map_iter_next_n(&it, NULL, NULL, 100), 0);
+    CHECK_STATUS(gort_map_iter_next_n(NULL, NULL, NULL, 1), GORT_EINVAL);
+    gort_map_release(m);
+}
+
 TEST(iter_delete_removes_the_produced_entry)
 {
     gort_map *m = new_u64_map(0);
@@ -1486,6 +1526,7 @@ int main(void)
         TEST_ENTRY(clear_during_iteration_produces_nothing_that_existed_before),
         TEST_ENTRY(iteration_order_is_randomised),
         TEST_ENTRY(delete_and_reinsert_during_iteration_loses_nothing),
+        TEST_ENTRY(batched_iteration_produces_the_same_entries),
         TEST_ENTRY(iter_delete_removes_the_produced_entry),
         TEST_ENTRY(finished_copied_and_stale_iterators_are_refused),
         TEST_ENTRY(iterator_on_an_empty_map_stays_done),

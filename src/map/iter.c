@@ -324,30 +324,81 @@ static bool next_pending(struct map_iter *i, const void **key, void **value)
     return true;
 }
 
-int gort_map_iter_next(gort_map_iter *it, const void **key, void **value)
+/* One step of iteration: 1 with an entry, 0 at the end. Stays at 0 once there, so a
+ * batch can stop early and the next call still sees the end. */
+static int iter_step(struct map_iter *i, const void **key, void **value)
 {
-    struct map_iter *i = iter_of(it);
-    if (!i)
-        return GORT_EINVAL;
     if (next_pending(i, key, value))
         return 1;
     if (!i->counted)
-        return iter_done(it);
+        return 0;
     if (i->m->writing)
         gort__map_fatal("concurrent map iteration and map write");
     i->last_key = NULL;
     i->pending = 0;
     if (i->small)
-        return next_in_table(i, key, value) ? 1 : iter_done(it);
+        return next_in_table(i, key, value);
     follow_directory(i);
     for (;;) {
         if (!i->tab && !resolve_table(i))
-            return iter_done(it);
+            return 0;
         if (next_in_table(i, key, value))
             return 1;
         i->dir_idx += (size_t)1 << (i->global_depth - i->tab->local_depth);
         i->tab = NULL;
     }
+}
+
+int gort_map_iter_next(gort_map_iter *it, const void **key, void **value)
+{
+    struct map_iter *i = iter_of(it);
+    if (!i)
+        return GORT_EINVAL;
+    return iter_step(i, key, value) ? 1 : iter_done(it);
+}
+
+/* Produces the rest of the pending group into the batch (see next_pending). */
+static size_t drain_pending(struct map_iter *i, const void **keys, void **values, size_t n)
+{
+    const struct map_layout *lay = &i->m->layout;
+    size_t got = 0;
+    unsigned hit = 0;
+    for (slot_bits p = i->pending; p && got < n; got++) {
+        hit = slot_bits_first(p);
+        p = slot_bits_drop_first(p);
+        char *slot = slot_at(lay, i->group, hit);
+        if (keys)
+            keys[got] = slot_key(lay, slot);
+        if (values)
+            values[got] = slot_value(lay, slot);
+        i->pending = p;
+    }
+    if (got) {
+        i->entry_idx = i->group_base + hit + 1;
+        i->last_key = slot_key(lay, slot_at(lay, i->group, hit));
+    }
+    return got;
+}
+
+int64_t gort_map_iter_next_n(gort_map_iter *it, const void **keys, void **values, size_t n)
+{
+    struct map_iter *i = iter_of(it);
+    if (!i || n > (size_t)INT64_MAX)
+        return GORT_EINVAL;
+    size_t got = 0;
+    while (got < n) {
+        if (i->pending && i->mutation_seq == i->m->mutation_seq && !i->m->writing) {
+            got += drain_pending(i, keys ? keys + got : NULL, values ? values + got : NULL,
+                                 n - got);
+            continue;
+        }
+        if (!iter_step(i, keys ? &keys[got] : NULL, values ? &values[got] : NULL))
+            break;
+        got++;
+    }
+    if (got == 0 && n > 0)
+        return iter_done(it);
+    return (int64_t)got;
 }
 
 int gort_map_iter_delete(gort_map_iter *it)
