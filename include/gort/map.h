@@ -59,8 +59,9 @@ GORT_API size_t gort_map_len(const gort_map *m);
 
 /*
  * m[*key] = *value. A new key is copied in (retained); on overwrite the old value is
- * released and, for float and custom-equality keys, the stored key is replaced by the
- * new one. value may be NULL to store the zero value. Returns GORT_OK; GORT_EINVAL for
+ * released and, for float keys and custom-equality keys that own no references, the
+ * stored key is replaced by the new one (Go: +0 then -0 stores -0). Keys that own
+ * references (strings, hooked pointers) keep the stored key, as Python's dict does. value may be NULL to store the zero value. Returns GORT_OK; GORT_EINVAL for
  * NULL m/key; GORT_ENOMEM or GORT_EOVERFLOW (copying a string, growing a table); on
  * error the map is unchanged and nothing was retained. @since 1.0
  */

@@ -96,6 +96,16 @@ bool gort__map_key_equal(const gort_map *m, const void *a, const void *b)
     return gort__equal_values(m->key_type, a, b);
 }
 
+uint64_t gort__map_slot_hash(const gort_map *m, char *slot)
+{
+    const void *key = slot_key(&m->layout, slot);
+    if (m->layout.key_kind == KEY_GENERIC && !gort__map_key_equal(m, key, key)) {
+        uintptr_t address = (uintptr_t)slot;
+        return gort__hash_bytes(&address, sizeof address, m->seed);
+    }
+    return gort__map_hash(m, key);
+}
+
 /* ---- layout ---------------------------------------------------------------------- */
 
 static size_t max_size(size_t a, size_t b)
@@ -604,7 +614,7 @@ static int small_alloc(gort_map *m)
 static void move_small_entry(const gort_map *m, char *slot, void *arg)
 {
     struct map_table *t = arg;
-    uint64_t h = gort__map_hash(m, slot_key(&m->layout, slot));
+    uint64_t h = gort__map_slot_hash(m, slot);
     copy_bytes(gort__table_put_new(m, t, h), slot, m->layout.slot_size);
 }
 
@@ -919,7 +929,7 @@ static void rebuild_free(gort_map *m, struct rebuild *r)
 static void count_slot(const gort_map *m, char *slot, void *arg)
 {
     struct rebuild *r = arg;
-    uint64_t h = gort__map_hash(m, slot_key(&m->layout, slot));
+    uint64_t h = gort__map_slot_hash(m, slot);
     size_t i = r->depth ? (size_t)(h >> (64 - r->depth)) : 0;
     ((uint32_t *)(void *)r->dir)[i]++; /* the directory doubles as a count array */
 }
@@ -978,7 +988,7 @@ static int rebuild_tables(gort_map *m, struct rebuild *r)
 static void move_into_rebuild(const gort_map *m, char *slot, void *arg)
 {
     struct rebuild *r = arg;
-    uint64_t h = gort__map_hash(m, slot_key(&m->layout, slot));
+    uint64_t h = gort__map_slot_hash(m, slot);
     struct map_table *t = r->small ? r->small : r->dir[r->depth ? h >> (64 - r->depth) : 0];
     copy_bytes(gort__table_put_new(m, t, h), slot, m->layout.slot_size);
 }

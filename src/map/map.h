@@ -179,6 +179,12 @@ static inline void gort__map_count_bytes(gort_map *m, size_t add, size_t sub)
 uint64_t gort__map_hash(const gort_map *m, const void *key);
 bool gort__map_key_equal(const gort_map *m, const void *a, const void *b);
 
+/* The hash that places an existing entry during rehash, split or shrink. A key that is
+ * not equal to itself (NaN) hashes randomly every time, but a split or shrink counts
+ * entries and then places them in two passes that must agree; such a key (never found
+ * by lookup anyway) is placed by its slot's address instead. */
+uint64_t gort__map_slot_hash(const gort_map *m, char *slot);
+
 /* The hash of a key of a known kind: 4-/8-byte and string keys inline XXH3 (the same
  * bytes and seed as gort__hash_bytes would use), others call the descriptor's hash. */
 static inline __attribute__((always_inline)) uint64_t map_hash_kind(const gort_map *m,

@@ -102,6 +102,7 @@ static void occupy(struct map_table *t, char *group, unsigned i, uint64_t h)
 char *gort__table_put_new(const gort_map *m, struct map_table *t, uint64_t h)
 {
     const struct map_layout *lay = &m->layout;
+    GORT_ASSERT(t->used < t->capacity - (t->capacity > GROUP_SLOTS)); /* room was counted */
     for (struct probe p = probe_start(t, h);; probe_next(t, &p)) {
         char *group = group_at(lay, t, p.group);
         slot_bits free_slots = match_empty_or_deleted(*group_ctrl(group));
@@ -281,7 +282,7 @@ void gort__table_prune(gort_map *m, struct map_table *t)
 static void move_entry(const gort_map *m, char *slot, void *arg)
 {
     struct map_table *to = arg;
-    uint64_t h = gort__map_hash(m, slot_key(&m->layout, slot));
+    uint64_t h = gort__map_slot_hash(m, slot);
     copy_bytes(gort__table_put_new(m, to, h), slot, m->layout.slot_size);
 }
 
@@ -306,7 +307,7 @@ static int grow(gort_map *m, struct map_table *t, uint32_t groups)
 /* Which half of a split an entry goes to: the hash bit just below the local depth. */
 static unsigned split_side(const gort_map *m, const struct map_table *t, char *slot)
 {
-    uint64_t h = gort__map_hash(m, slot_key(&m->layout, slot));
+    uint64_t h = gort__map_slot_hash(m, slot);
     return (unsigned)(h >> (63 - t->local_depth)) & 1;
 }
 
@@ -325,7 +326,7 @@ static void count_entry(const gort_map *m, char *slot, void *arg)
 static void split_entry(const gort_map *m, char *slot, void *arg)
 {
     struct split_state *s = arg;
-    uint64_t h = gort__map_hash(m, slot_key(&m->layout, slot));
+    uint64_t h = gort__map_slot_hash(m, slot);
     struct map_table *to = s->half[(h >> (63 - s->from->local_depth)) & 1];
     copy_bytes(gort__table_put_new(m, to, h), slot, m->layout.slot_size);
 }
