@@ -1,6 +1,7 @@
 /*
  * Scaffolding shared by the C and C++ benchmark programs (bench_gort.c, probes.c,
- * peers/cxx, peers/glib): the monotonic clock, splitmix64, the checksum, and
+ * peers/cxx, peers/glib): the monotonic clock, splitmix64, the checksum, the map rows'
+ * inputs (keys, misses, shuffled order, hex strings), glibc's in-use byte count, and
  * bench_main(), which implements the program side of the driver protocol documented at
  * the top of run.py:
  *
@@ -70,6 +71,143 @@ static inline uint64_t bench_checksum_words(const uint64_t *words, size_t n_word
         sum += words[i];
     return sum;
 }
+
+/*
+ * The map rows' inputs (WORKLOADS.md), identical in every implementation (Rust and Go
+ * mirror this code exactly):
+ *   keys[i]      the i-th output of splitmix64 seeded with 42, i in [0, n); the value
+ *                stored for keys[i] is i. splitmix64 is a bijection of its counter, so
+ *                the outputs are distinct.
+ *   misses[i]    outputs n .. 2n-1 of the same generator: distinct from every key.
+ *   perm         Fisher-Yates over the identity permutation of [0, n), i from n-1 down
+ *                to 1, swapping i with splitmix64(seed 7) % (i + 1);
+ *   shuffled[j]  keys[perm[j]], the "shuffled order" the lookup rows use.
+ *   hex          key i as 16 lowercase hex digits (zero-padded) + NUL, at hex + 17 i.
+ */
+#define BENCH_KEY_SEED 42u
+#define BENCH_SHUFFLE_SEED 7u
+#define BENCH_HEX_STRIDE 17u    /* 16 hex digits and a NUL */
+#define BENCH_HIT_1K_KEYS 1000u /* map_hit_1k: map size; n is the number of lookups */
+#define BENCH_CHURN_POOL 4096u  /* map_small_churn: map m uses keys[(8 m) % 4096 ...+8) */
+#define BENCH_CHURN_KEYS 8u
+
+typedef struct bench_map_input {
+    uint64_t n;
+    uint64_t *keys;
+    uint64_t *misses;
+    size_t *perm;
+    uint64_t *shuffled;
+    char *hex; /* made on first use by bench_map_input_hex */
+} bench_map_input;
+
+static inline void bench_map_input_free(bench_map_input *in)
+{
+    if (in) {
+        free(in->keys);
+        free(in->misses);
+        free(in->perm);
+        free(in->shuffled);
+        free(in->hex);
+        free(in);
+    }
+}
+
+static inline bench_map_input *bench_map_input_make(uint64_t n)
+{
+    bench_map_input *in = (bench_map_input *)calloc(1, sizeof *in);
+    size_t count = n ? (size_t)n : 1;
+    if (!in)
+        return NULL;
+    in->n = n;
+    in->keys = (uint64_t *)malloc(count * sizeof(uint64_t));
+    in->misses = (uint64_t *)malloc(count * sizeof(uint64_t));
+    in->perm = (size_t *)malloc(count * sizeof(size_t));
+    in->shuffled = (uint64_t *)malloc(count * sizeof(uint64_t));
+    if (!in->keys || !in->misses || !in->perm || !in->shuffled) {
+        bench_map_input_free(in);
+        return NULL;
+    }
+    uint64_t state = BENCH_KEY_SEED;
+    for (uint64_t i = 0; i < n; i++)
+        in->keys[i] = bench_splitmix64(&state);
+    for (uint64_t i = 0; i < n; i++)
+        in->misses[i] = bench_splitmix64(&state);
+    for (uint64_t i = 0; i < n; i++)
+        in->perm[i] = (size_t)i;
+    state = BENCH_SHUFFLE_SEED;
+    for (uint64_t i = n ? n - 1 : 0; i > 0; i--) {
+        size_t j = (size_t)(bench_splitmix64(&state) % (i + 1));
+        size_t tmp = in->perm[i];
+        in->perm[i] = in->perm[j];
+        in->perm[j] = tmp;
+    }
+    for (uint64_t j = 0; j < n; j++)
+        in->shuffled[j] = in->keys[in->perm[j]];
+    return in;
+}
+
+/* The inputs for n keys, generated once per process and kept (a program runs one
+ * workload, so one n, per process). NULL when out of memory. */
+static inline const bench_map_input *bench_map_input_get(uint64_t n)
+{
+    static bench_map_input *cached;
+    if (!cached || cached->n != n) {
+        bench_map_input_free(cached);
+        cached = bench_map_input_make(n);
+        if (!cached)
+            fprintf(stderr, "bench: out of memory generating %" PRIu64 " map keys\n", n);
+    }
+    return cached;
+}
+
+/* Writes v as 16 lowercase hex digits (no NUL). */
+static inline void bench_hex16(uint64_t v, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, v >>= 4)
+        out[i] = digits[v & 15];
+}
+
+/* Parses 16 hex digits (lowercase; no NUL needed): the str rows' read-back. */
+static inline uint64_t bench_parse_hex16(const char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 16; i++)
+        v = (v << 4) | (uint64_t)(p[i] <= '9' ? p[i] - '0' : p[i] - 'a' + 10);
+    return v;
+}
+
+/* in->hex, made on first use; NULL when out of memory. */
+static inline const char *bench_map_input_hex(const bench_map_input *in_const)
+{
+    bench_map_input *in = (bench_map_input *)in_const; /* the cache owns it */
+    if (!in->hex) {
+        in->hex = (char *)malloc((in->n ? (size_t)in->n : 1) * BENCH_HEX_STRIDE);
+        if (!in->hex) {
+            fprintf(stderr, "bench: out of memory formatting map keys\n");
+            return NULL;
+        }
+        for (uint64_t i = 0; i < in->n; i++) {
+            bench_hex16(in->keys[i], in->hex + i * BENCH_HEX_STRIDE);
+            in->hex[i * BENCH_HEX_STRIDE + 16] = '\0';
+        }
+    }
+    return in->hex;
+}
+
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+#include <malloc.h>
+#define BENCH_HAVE_MALLINFO2 1
+
+/* Bytes glibc malloc reports in use, over all arenas: mallinfo2's uordblks (chunks in
+ * use, their headers included) plus hblkhd (chunks served by mmap). The memory row of
+ * the peers that use malloc (C++, GLib) reads it before and after building the map. */
+static inline uint64_t bench_malloc_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return (uint64_t)mi.uordblks + (uint64_t)mi.hblkhd;
+}
+#endif
 
 static inline int bench_parse_u64(const char *text, uint64_t *out)
 {

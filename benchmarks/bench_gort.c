@@ -98,6 +98,418 @@ static int slice_append_struct64(uint64_t n, bench_sample *out)
     return status == GORT_OK ? 0 : gort_failed("gort_slice_append", status);
 }
 
+/*
+ * The map rows: uint64 -> uint64 maps (gort_type_builtin(GORT_KIND_U64) for both) and
+ * string -> uint64 maps (GORT_KIND_STR keys: gort_str {ptr, len}, whose bytes the map
+ * copies in), on the inputs of bench_common.h: keys[i] -> i.
+ */
+static gort_type *u64_type(void)
+{
+    return gort_type_builtin(GORT_KIND_U64);
+}
+
+/* m[keys[i]] = i for i in [0, n), in order: the insert rows' timed loop, and the
+ * untimed set-up of the others. */
+static int map_fill(gort_map *m, const uint64_t *keys, uint64_t n)
+{
+    int status = GORT_OK;
+    for (uint64_t i = 0; i < n && status == GORT_OK; i++)
+        status = gort_map_set(m, &keys[i], &i);
+    return status;
+}
+
+/* A new map in `heap` (NULL: the default one), no hint, holding keys[i] -> i, i < n. */
+static int map_make_filled(const uint64_t *keys, uint64_t n, gort_heap *heap, gort_map **out)
+{
+    int status = gort_map_create(u64_type(), u64_type(), 0, heap, out);
+    if (status != GORT_OK)
+        return gort_failed("gort_map_create", status);
+    status = map_fill(*out, keys, n);
+    if (status != GORT_OK) {
+        gort_map_release(*out);
+        return gort_failed("gort_map_set", status);
+    }
+    return 0;
+}
+
+/* Untimed read-back of the u64 insert and memory rows: len + sum of (key + value) over
+ * every entry, by iteration. Returns GORT_OK or the iterator's error. */
+static int map_checksum_entries(gort_map *m, uint64_t *out)
+{
+    gort_map_iter it;
+    const void *key;
+    void *value;
+    uint64_t sum = gort_map_len(m);
+    int status = gort_map_iter_init(m, &it);
+    while (status == GORT_OK && (status = gort_map_iter_next(&it, &key, &value)) == 1) {
+        sum += *(const uint64_t *)key + *(const uint64_t *)value;
+        status = GORT_OK;
+    }
+    *out = sum;
+    return status;
+}
+
+/* Looks up keys[0..n): *found = how many were present, *sum = sum of the values read
+ * (the zero value when absent). */
+static int map_lookup_all(const gort_map *m, const uint64_t *keys, uint64_t n, uint64_t *found,
+                          uint64_t *sum)
+{
+    uint64_t hits = 0, total = 0;
+    for (uint64_t j = 0; j < n; j++) {
+        uint64_t value;
+        int present;
+        int status = gort_map_get(m, &keys[j], &value, &present);
+        if (status != GORT_OK)
+            return status;
+        hits += (uint64_t)present;
+        total += value;
+    }
+    *found = hits;
+    *sum = total;
+    return GORT_OK;
+}
+
+/* map_insert_1m / map_insert_presized_1m: m[keys[i]] = i, i in [0, n), into
+ * make(map[uint64]uint64, hint). */
+static int map_insert_hinted(uint64_t n, size_t hint, bench_sample *out)
+{
+    const bench_map_input *in = bench_map_input_get(n);
+    gort_map *m = NULL;
+    if (!in)
+        return 1;
+    int status = gort_map_create(u64_type(), u64_type(), hint, NULL, &m);
+    if (status != GORT_OK)
+        return gort_failed("gort_map_create", status);
+
+    uint64_t t0 = bench_now_ns();
+    status = map_fill(m, in->keys, n);
+    uint64_t t1 = bench_now_ns();
+
+    if (status == GORT_OK) {
+        out->value = bench_ns_per_op(t0, t1, n);
+        status = map_checksum_entries(m, &out->checksum);
+    }
+    gort_map_release(m);
+    return status == GORT_OK ? 0 : gort_failed("map_insert", status);
+}
+
+static int map_insert(uint64_t n, bench_sample *out)
+{
+    return map_insert_hinted(n, 0, out);
+}
+
+static int map_insert_presized(uint64_t n, bench_sample *out)
+{
+    return map_insert_hinted(n, (size_t)n, out);
+}
+
+/* map_hit_1m (present = 1): look up every key in shuffled order; checksum = found + sum
+ * of values. map_miss_1m (present = 0): look up the n misses; checksum = not found +
+ * sum of values read (zero values). */
+static int map_lookup_row(uint64_t n, int present, bench_sample *out)
+{
+    const bench_map_input *in = bench_map_input_get(n);
+    gort_map *m = NULL;
+    uint64_t found = 0, sum = 0;
+    if (!in || map_make_filled(in->keys, n, NULL, &m) != 0)
+        return 1;
+
+    const uint64_t *probe = present ? in->shuffled : in->misses;
+    uint64_t t0 = bench_now_ns();
+    int status = map_lookup_all(m, probe, n, &found, &sum);
+    uint64_t t1 = bench_now_ns();
+
+    gort_map_release(m);
+    if (status != GORT_OK)
+        return gort_failed("gort_map_get", status);
+    out->value = bench_ns_per_op(t0, t1, n);
+    out->checksum = (present ? found : n - found) + sum;
+    return 0;
+}
+
+static int map_hit(uint64_t n, bench_sample *out)
+{
+    return map_lookup_row(n, 1, out);
+}
+
+static int map_miss(uint64_t n, bench_sample *out)
+{
+    return map_lookup_row(n, 0, out);
+}
+
+/* map_delete_1m: delete every key in shuffled order; checksum = len before - len after. */
+static int map_delete(uint64_t n, bench_sample *out)
+{
+    const bench_map_input *in = bench_map_input_get(n);
+    gort_map *m = NULL;
+    int status = GORT_OK;
+    if (!in || map_make_filled(in->keys, n, NULL, &m) != 0)
+        return 1;
+    size_t len_before = gort_map_len(m);
+
+    uint64_t t0 = bench_now_ns();
+    for (uint64_t j = 0; j < n && status == GORT_OK; j++)
+        status = gort_map_delete(m, &in->shuffled[j]);
+    uint64_t t1 = bench_now_ns();
+
+    out->value = bench_ns_per_op(t0, t1, n);
+    out->checksum = (uint64_t)(len_before - gort_map_len(m));
+    gort_map_release(m);
+    return status == GORT_OK ? 0 : gort_failed("gort_map_delete", status);
+}
+
+/* map_iter_1m: for _, v := range m { sum += v }; checksum = entries produced + sum. */
+static int map_iter(uint64_t n, bench_sample *out)
+{
+    const bench_map_input *in = bench_map_input_get(n);
+    gort_map *m = NULL;
+    gort_map_iter it;
+    void *value;
+    uint64_t count = 0, sum = 0;
+    if (!in || map_make_filled(in->keys, n, NULL, &m) != 0)
+        return 1;
+
+    uint64_t t0 = bench_now_ns();
+    int status = gort_map_iter_init(m, &it);
+    while (status == GORT_OK && (status = gort_map_iter_next(&it, NULL, &value)) == 1) {
+        sum += *(const uint64_t *)value;
+        count++;
+        status = GORT_OK;
+    }
+    uint64_t t1 = bench_now_ns();
+
+    gort_map_release(m);
+    if (status != 0)
+        return gort_failed("gort_map_iter_next", status);
+    out->value = bench_ns_per_op(t0, t1, count);
+    out->checksum = count + sum;
+    return 0;
+}
+
+/* map_hit_1k: a 1,000-key map; n lookups cycling through its keys in shuffled order. */
+static int map_hit_1k(uint64_t n, bench_sample *out)
+{
+    const bench_map_input *in = bench_map_input_get(BENCH_HIT_1K_KEYS);
+    gort_map *m = NULL;
+    uint64_t found = 0, sum = 0;
+    size_t next = 0;
+    int status = GORT_OK;
+    if (!in || map_make_filled(in->keys, BENCH_HIT_1K_KEYS, NULL, &m) != 0)
+        return 1;
+
+    uint64_t t0 = bench_now_ns();
+    for (uint64_t j = 0; j < n && status == GORT_OK; j++) {
+        uint64_t value;
+        int present;
+        status = gort_map_get(m, &in->shuffled[next], &value, &present);
+        found += (uint64_t)present;
+        sum += value;
+        if (++next == BENCH_HIT_1K_KEYS)
+            next = 0;
+    }
+    uint64_t t1 = bench_now_ns();
+
+    gort_map_release(m);
+    if (status != GORT_OK)
+        return gort_failed("gort_map_get", status);
+    out->value = bench_ns_per_op(t0, t1, n);
+    out->checksum = found + sum;
+    return 0;
+}
+
+/* One map of map_small_churn: make, insert pool[base + t] -> base + t (t < 8), look
+ * the 8 keys up (adding found + value to *checksum), release. */
+static int churn_one(const uint64_t *pool, uint64_t base, uint64_t *checksum)
+{
+    gort_map *m = NULL;
+    int status = gort_map_create(u64_type(), u64_type(), 0, NULL, &m);
+    for (uint64_t idx = base; idx < base + BENCH_CHURN_KEYS && status == GORT_OK; idx++)
+        status = gort_map_set(m, &pool[idx], &idx);
+    for (uint64_t idx = base; idx < base + BENCH_CHURN_KEYS && status == GORT_OK; idx++) {
+        uint64_t value;
+        int present;
+        status = gort_map_get(m, &pool[idx], &value, &present);
+        *checksum += (uint64_t)present + value;
+    }
+    gort_map_release(m);
+    return status;
+}
+
+/* map_small_churn: n x (create, insert 8, look up 8, destroy); map i uses the 8 keys at
+ * (8 i) % 4096 of a 4,096-key pool. */
+static int map_small_churn(uint64_t n, bench_sample *out)
+{
+    const bench_map_input *pool = bench_map_input_get(BENCH_CHURN_POOL);
+    uint64_t checksum = 0;
+    int status = GORT_OK;
+    if (!pool)
+        return 1;
+
+    uint64_t t0 = bench_now_ns();
+    for (uint64_t i = 0; i < n && status == GORT_OK; i++)
+        status = churn_one(pool->keys, (i * BENCH_CHURN_KEYS) % BENCH_CHURN_POOL, &checksum);
+    uint64_t t1 = bench_now_ns();
+
+    if (status != GORT_OK)
+        return gort_failed("map_small_churn", status);
+    out->value = bench_ns_per_op(t0, t1, n);
+    out->checksum = checksum;
+    return 0;
+}
+
+/* The str rows' keys as gort_str: strs[i] is key i's 16 hex digits (in in->hex, which
+ * outlives the map: the map copies the bytes anyway), shuffled[j] = strs[perm[j]]. */
+static int str_keys_make(const bench_map_input *in, gort_str **strs, gort_str **shuffled)
+{
+    const char *hex = bench_map_input_hex(in);
+    size_t count = in->n ? (size_t)in->n : 1;
+    *strs = (gort_str *)malloc(count * sizeof(gort_str));
+    *shuffled = (gort_str *)malloc(count * sizeof(gort_str));
+    if (!hex || !*strs || !*shuffled) {
+        free(*strs);
+        free(*shuffled);
+        fprintf(stderr, "bench_gort: out of memory\n");
+        return 1;
+    }
+    for (uint64_t i = 0; i < in->n; i++) {
+        (*strs)[i].ptr = hex + i * BENCH_HEX_STRIDE;
+        (*strs)[i].len = 16;
+    }
+    for (uint64_t j = 0; j < in->n; j++)
+        (*shuffled)[j] = (*strs)[in->perm[j]];
+    return 0;
+}
+
+/* m[strs[i]] = i for i in [0, n): the str insert row's timed loop. */
+static int str_map_fill(gort_map *m, const gort_str *strs, uint64_t n)
+{
+    int status = GORT_OK;
+    for (uint64_t i = 0; i < n && status == GORT_OK; i++)
+        status = gort_map_set(m, &strs[i], &i);
+    return status;
+}
+
+/* Untimed read-back of the str insert row: len + sum of (key parsed as hex + value). */
+static int str_map_checksum(gort_map *m, uint64_t *out)
+{
+    gort_map_iter it;
+    const void *key;
+    void *value;
+    uint64_t sum = gort_map_len(m);
+    int status = gort_map_iter_init(m, &it);
+    while (status == GORT_OK && (status = gort_map_iter_next(&it, &key, &value)) == 1) {
+        const gort_str *s = (const gort_str *)key;
+        sum += (s->len == 16 ? bench_parse_hex16(s->ptr) : 0) + *(const uint64_t *)value;
+        status = GORT_OK;
+    }
+    *out = sum;
+    return status;
+}
+
+/* map_str_insert_1m (lookup = 0): insert the n hex keys into an empty map (no hint);
+ * map_str_lookup_1m (lookup = 1): then look all of them up in shuffled order
+ * (checksum = found + sum of values). */
+static int str_map_row(uint64_t n, int lookup, bench_sample *out)
+{
+    const bench_map_input *in = bench_map_input_get(n);
+    gort_str *strs = NULL, *shuffled = NULL;
+    gort_map *m = NULL;
+    uint64_t found = 0, sum = 0, t0 = 0, t1 = 0;
+    if (!in || str_keys_make(in, &strs, &shuffled) != 0)
+        return 1;
+    int status = gort_map_create(gort_type_builtin(GORT_KIND_STR), u64_type(), 0, NULL, &m);
+
+    if (status == GORT_OK) {
+        t0 = bench_now_ns();
+        status = str_map_fill(m, strs, n);
+        t1 = bench_now_ns();
+    }
+    if (status == GORT_OK && lookup) {
+        t0 = bench_now_ns();
+        for (uint64_t j = 0; j < n && status == GORT_OK; j++) {
+            uint64_t value;
+            int present;
+            status = gort_map_get(m, &shuffled[j], &value, &present);
+            found += (uint64_t)present;
+            sum += value;
+        }
+        t1 = bench_now_ns();
+        out->checksum = found + sum;
+    } else if (status == GORT_OK) {
+        status = str_map_checksum(m, &out->checksum);
+    }
+    out->value = bench_ns_per_op(t0, t1, n);
+    gort_map_release(m);
+    free(strs);
+    free(shuffled);
+    return status == GORT_OK ? 0 : gort_failed("str map", status);
+}
+
+static int map_str_insert(uint64_t n, bench_sample *out)
+{
+    return str_map_row(n, 0, out);
+}
+
+static int map_str_lookup(uint64_t n, bench_sample *out)
+{
+    return str_map_row(n, 1, out);
+}
+
+static uint64_t heap_allocated(gort_heap *heap)
+{
+    gort_heap_stats stats;
+    memset(&stats, 0, sizeof stats);
+    stats.struct_size = sizeof stats;
+    return gort_heap_stats_get(heap, &stats) == GORT_OK ? stats.allocated : 0;
+}
+
+/* Prints the map's own view of its memory (gort_map_stats) to stderr, for context. */
+static void print_map_stats(const gort_map *m, uint64_t n, uint64_t heap_bytes)
+{
+    gort_map_stats stats;
+    memset(&stats, 0, sizeof stats);
+    stats.struct_size = sizeof stats;
+    if (gort_map_stats_get(m, &stats) != GORT_OK)
+        return;
+    fprintf(stderr,
+            "bench_gort: map_mem: n=%" PRIu64 " heap allocated %" PRIu64
+            " B; gort_map_stats: bytes %zu (%.2f B/entry), capacity %zu, tables %zu, "
+            "directory_len %zu, growth_left %zu\n",
+            n, heap_bytes, stats.bytes, n ? (double)stats.bytes / (double)n : 0.0,
+            stats.capacity, stats.tables, stats.directory_len, stats.growth_left);
+}
+
+/* map_mem_1m: bytes per entry of a map of n u64 -> u64 entries inserted with no hint,
+ * built alone in a dedicated heap: the growth of jemalloc's allocated bytes for that
+ * heap (its private arena), from before gort_map_create to after the last insert. */
+static int map_mem(uint64_t n, bench_sample *out)
+{
+    const bench_map_input *in = bench_map_input_get(n);
+    gort_heap *heap = NULL;
+    gort_map *m = NULL;
+    if (!in)
+        return 1;
+    int status = gort_heap_create(&heap);
+    if (status != GORT_OK)
+        return gort_failed("gort_heap_create", status);
+
+    uint64_t before = heap_allocated(heap);
+    if (map_make_filled(in->keys, n, heap, &m) != 0) {
+        gort_heap_destroy(heap, 0);
+        return 1;
+    }
+    uint64_t bytes = heap_allocated(heap) - before;
+    print_map_stats(m, n, bytes);
+
+    out->value = n ? (double)bytes / (double)n : 0.0;
+    status = map_checksum_entries(m, &out->checksum);
+    gort_map_release(m);
+    int destroyed = gort_heap_destroy(heap, 0);
+    if (status != GORT_OK)
+        return gort_failed("gort_map_iter_next", status);
+    return destroyed == GORT_OK ? 0 : gort_failed("gort_heap_destroy", destroyed);
+}
+
 static void print_info(void)
 {
     printf("INFO version %s\n", gort_version_string());
@@ -110,6 +522,17 @@ static void print_info(void)
 static const bench_workload workloads[] = {
     {"slice_append_int_10m", slice_append_int},
     {"slice_append_struct64_1m", slice_append_struct64},
+    {"map_insert_1m", map_insert},
+    {"map_insert_presized_1m", map_insert_presized},
+    {"map_hit_1m", map_hit},
+    {"map_miss_1m", map_miss},
+    {"map_delete_1m", map_delete},
+    {"map_iter_1m", map_iter},
+    {"map_hit_1k", map_hit_1k},
+    {"map_small_churn", map_small_churn},
+    {"map_str_insert_1m", map_str_insert},
+    {"map_str_lookup_1m", map_str_lookup},
+    {"map_mem_1m", map_mem},
 };
 
 int main(int argc, char **argv)

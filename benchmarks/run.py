@@ -54,6 +54,7 @@ Impl(...) in the rows it implements.
 
 import argparse
 import csv
+import functools
 import json
 import math
 import os
@@ -111,6 +112,78 @@ def checksum_append_struct64(n: int) -> int:
     return (n + 8 * (n * (n - 1) // 2) + 28 * n) % U64
 
 
+# The map rows' inputs, as bench_common.h defines them (and Rust and Go mirror): keys[i] =
+# the i-th splitmix64 output seeded with 42, mapped to i; misses = the next N outputs;
+# shuffled order = Fisher-Yates over range(N), i from N-1 down to 1, swapping i with
+# splitmix64(seed 7) % (i + 1).
+KEY_SEED, SHUFFLE_SEED = 42, 7
+HIT_1K_KEYS = 1000     # map_hit_1k: map size (N counts lookups)
+CHURN_POOL, CHURN_KEYS = 4096, 8  # map_small_churn: map i uses keys[(8 i) % 4096 ... +8)
+
+
+def splitmix64(state: int) -> Tuple[int, int]:
+    """One step of splitmix64: (new state, output)."""
+    state = (state + 0x9E3779B97F4A7C15) % U64
+    z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) % U64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % U64
+    return state, z ^ (z >> 31)
+
+
+def splitmix64_outputs(seed: int, count: int) -> List[int]:
+    state, out = seed, []
+    for _ in range(count):
+        state, value = splitmix64(state)
+        out.append(value)
+    return out
+
+
+def shuffled_indices(n: int) -> List[int]:
+    perm, state = list(range(n)), SHUFFLE_SEED
+    for i in range(n - 1, 0, -1):
+        state, value = splitmix64(state)
+        j = value % (i + 1)
+        perm[i], perm[j] = perm[j], perm[i]
+    return perm
+
+
+@functools.lru_cache(maxsize=None)
+def map_key_sum(n: int) -> int:
+    return sum(splitmix64_outputs(KEY_SEED, n)) % U64
+
+
+def checksum_map_entries(n: int) -> int:
+    """Insert, str insert and memory rows: len + sum over entries of (key + value),
+    the str rows parsing each hex key back to its uint64."""
+    return (n + map_key_sum(n) + n * (n - 1) // 2) % U64
+
+
+def checksum_map_found(n: int) -> int:
+    """Hit and iteration rows: keys found (or entries produced) + sum of their values."""
+    return (n + n * (n - 1) // 2) % U64
+
+
+def checksum_map_count(n: int) -> int:
+    """Miss row: lookups that found nothing + values read (zero); delete row: len before
+    - len after."""
+    return n % U64
+
+
+def checksum_map_hit_1k(n: int) -> int:
+    """n lookups cycling through the shuffled 1,000 keys: found + sum of values."""
+    perm = shuffled_indices(HIT_1K_KEYS)
+    rounds, rest = divmod(n, HIT_1K_KEYS)
+    return (n + rounds * sum(perm) + sum(perm[:rest])) % U64
+
+
+def checksum_map_churn(n: int) -> int:
+    """Map i holds keys[b + t] -> b + t, b = (8 i) % 4096, t < 8; all 8 are found:
+    sum over maps of (8 + 8 b + 28)."""
+    period = CHURN_POOL // CHURN_KEYS
+    rounds, rest = divmod(n, period)
+    base_sum = CHURN_KEYS * (rounds * period * (period - 1) // 2 + rest * (rest - 1) // 2)
+    return (n * (CHURN_KEYS + 28) + CHURN_KEYS * base_sum) % U64
+
+
 SLICE_IMPLS = [
     Impl("gort", "libgort gort_slice_append"),
     Impl("rust", "Rust Vec::push"),
@@ -119,12 +192,81 @@ SLICE_IMPLS = [
     Impl("glib", "GLib g_array_append_val"),
 ]
 
+# Notes printed beside a figure, keyed by (program, workload suffix or "") and row kind.
+GLIB_INT64_NOTE = "g_int64_hash: stores a pointer to each key, which stays in the caller's array"
+
+
+def map_impls(row: str, kind: str = "u64") -> List[Impl]:
+    """libgort and its 7 peers for one map row. kind: "u64", "presized", "str", "churn"
+    or "mem" selects the fairness notes."""
+    glib_note = {"u64": GLIB_INT64_NOTE,
+                 "presized": "no presize API (no hint given); " + GLIB_INT64_NOTE,
+                 "str": "g_str_hash; owns g_strdup'd key copies",
+                 "churn": GLIB_INT64_NOTE,
+                 "mem": "glibc mallinfo2; excludes the 8 B/key the caller keeps: "
+                        "the table stores pointers to the keys"}[kind]
+    go_note = {"str": "keys share the caller's immutable string bytes (no copy)",
+               "churn": "escape analysis may put each map's header and bucket on the stack",
+               "mem": "HeapAlloc after runtime.GC()"}.get(kind, "")
+    mem = kind == "mem"
+    return [
+        Impl("gort", "libgort gort_map",
+             note="jemalloc stats.allocated of a dedicated heap" if mem else ""),
+        Impl("rust", "Rust std HashMap, Fx", f"{row}.fx",
+             note="requested bytes (counting GlobalAlloc over System)" if mem else ""),
+        Impl("rust", "Rust std HashMap, SipHash", f"{row}.sip",
+             note="requested bytes (counting GlobalAlloc over System)" if mem else ""),
+        Impl("rust", "Rust hashbrown 0.12, aHash", f"{row}.hashbrown",
+             note="requested bytes (counting GlobalAlloc over System)" if mem else ""),
+        Impl("cxx", "C++ absl::flat_hash_map", f"{row}.absl",
+             note="glibc mallinfo2 (chunk headers included)" if mem else ""),
+        Impl("cxx", "C++ std::unordered_map", f"{row}.std",
+             note="glibc mallinfo2 (chunk headers included)" if mem else ""),
+        Impl("go", "Go map (go1.19 buckets)", note=go_note),
+        Impl("glib", "GLib GHashTable", note=glib_note),
+    ]
+
+
 ROWS: List[Row] = [
     Row("slice_append_int_10m", "ns/append", 10_000_000, checksum_append_int, SLICE_IMPLS,
         note="append int64 i, i = 0..N-1, one at a time to an empty slice"),
     Row("slice_append_struct64_1m", "ns/append", 1_000_000, checksum_append_struct64,
         SLICE_IMPLS,
         note="append 64-byte structs {i, ..., i+7}, one at a time to an empty slice"),
+    Row("map_insert_1m", "ns/insert", 1_000_000, checksum_map_entries,
+        map_impls("map_insert_1m"),
+        note="uint64->uint64, no size hint: insert N distinct keys"),
+    Row("map_insert_presized_1m", "ns/insert", 1_000_000, checksum_map_entries,
+        map_impls("map_insert_presized_1m", "presized"),
+        note="uint64->uint64 with a size hint of N: insert N distinct keys"),
+    Row("map_hit_1m", "ns/lookup", 1_000_000, checksum_map_found,
+        map_impls("map_hit_1m"),
+        note="look up all N keys of an N-entry map in shuffled order"),
+    Row("map_miss_1m", "ns/lookup", 1_000_000, checksum_map_count,
+        map_impls("map_miss_1m"),
+        note="look up N absent keys in an N-entry map"),
+    Row("map_delete_1m", "ns/delete", 1_000_000, checksum_map_count,
+        map_impls("map_delete_1m"),
+        note="delete all N keys of an N-entry map in shuffled order"),
+    Row("map_iter_1m", "ns/entry", 1_000_000, checksum_map_found,
+        map_impls("map_iter_1m"),
+        note="iterate all N entries, summing values"),
+    Row("map_hit_1k", "ns/lookup", 10_000_000, checksum_map_hit_1k,
+        map_impls("map_hit_1k"),
+        note="1,000-key map, N lookups cycling through its keys in shuffled order (in cache)"),
+    Row("map_small_churn", "ns/map", 200_000, checksum_map_churn,
+        map_impls("map_small_churn", "churn"),
+        note="N x (create map, insert 8 keys, look up 8, destroy)"),
+    Row("map_str_insert_1m", "ns/insert", 1_000_000, checksum_map_entries,
+        map_impls("map_str_insert_1m", "str"),
+        note="16-char lowercase hex string keys -> uint64: insert N into an empty map"),
+    Row("map_str_lookup_1m", "ns/lookup", 1_000_000, checksum_map_found,
+        map_impls("map_str_lookup_1m", "str"),
+        note="16-char hex string keys: look up all N in shuffled order"),
+    Row("map_mem_1m", "bytes/entry", 1_000_000, checksum_map_entries,
+        map_impls("map_mem_1m", "mem"),
+        note="memory of an N-entry uint64->uint64 map built with no hint "
+             "(allocator-reported bytes, not RSS)"),
 ]
 
 
@@ -201,14 +343,6 @@ def build_gort(ctx: Ctx) -> Path:
     return exe
 
 
-def build_cxx(ctx: Ctx) -> Path:
-    gxx = need_tool("g++", "apt-get install g++")
-    src = PEERS_SRC / "cxx" / "bench_cxx.cpp"
-    out = ctx.peers_dir / "bench_cxx"
-    cmd = [gxx, "-O2", "-DNDEBUG", "-std=c++17", str(src), "-o", str(out)]
-    return compile_if_stale(cmd, out, [src, BENCH_DIR / "bench_common.h"], ctx, "cxx")
-
-
 def pkg_config(package: str, hint: str) -> List[str]:
     pc = need_tool("pkg-config", "apt-get install pkg-config")
     proc = subprocess.run([pc, "--cflags", "--libs", package], stdout=subprocess.PIPE,
@@ -217,6 +351,15 @@ def pkg_config(package: str, hint: str) -> List[str]:
         raise BuildError(f"toolchain missing: pkg-config cannot find {package} ({hint}): "
                          f"{proc.stderr.strip()}")
     return proc.stdout.split()
+
+
+def build_cxx(ctx: Ctx) -> Path:
+    gxx = need_tool("g++", "apt-get install g++")
+    absl = pkg_config("absl_flat_hash_map", "apt-get install libabsl-dev")
+    src = PEERS_SRC / "cxx" / "bench_cxx.cpp"
+    out = ctx.peers_dir / "bench_cxx"
+    cmd = [gxx, "-O2", "-DNDEBUG", "-std=c++17", str(src), "-o", str(out)] + absl
+    return compile_if_stale(cmd, out, [src, BENCH_DIR / "bench_common.h"], ctx, "cxx")
 
 
 def build_glib(ctx: Ctx) -> Path:
@@ -242,15 +385,51 @@ def cargo_path() -> str:
     return need_tool("cargo", "apt-get install cargo, or rustup", extra)
 
 
+# The Rust crate's files that are source; everything else in the build copy (Cargo.lock)
+# is generated there.
+RUST_CRATE_SOURCES = ["Cargo.toml", ".cargo/config.toml", "src"]
+DEBIAN_CRATES = Path("/usr/share/cargo/registry")
+
+
+def mirror_sources(src_root: Path, dst_root: Path, entries: List[str]) -> None:
+    """Makes dst_root hold exactly the files under `entries` of src_root. Unchanged files
+    are left alone (cargo's fingerprints use modification times); copies keep the
+    source's modification time; files gone from the source are removed."""
+    wanted = set()
+    for entry in entries:
+        src = src_root / entry
+        files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
+        for path in files:
+            rel = path.relative_to(src_root)
+            wanted.add(rel)
+            dst = dst_root / rel
+            if not dst.is_file() or dst.read_bytes() != path.read_bytes():
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, dst)
+    for entry in entries:
+        if (dst_root / entry).is_dir():
+            for path in (dst_root / entry).rglob("*"):
+                if path.is_file() and path.relative_to(dst_root) not in wanted:
+                    path.unlink()
+
+
 def build_rust(ctx: Ctx) -> Path:
     cargo = cargo_path()
+    if not any(DEBIAN_CRATES.glob("hashbrown-0.12*")):
+        raise BuildError(f"toolchain missing: no hashbrown crate under {DEBIAN_CRATES} "
+                         f"(apt-get install librust-hashbrown-dev)")
+    # cargo writes Cargo.lock beside Cargo.toml, so it builds a copy of the crate in the
+    # build directory: the lock file (generated from Debian's crate set) stays out of the
+    # source tree.
+    crate = ctx.peers_dir / "rust-crate"
+    mirror_sources(PEERS_SRC / "rust", crate, RUST_CRATE_SOURCES)
     target = ctx.peers_dir / "rust-target"
     env = dict(os.environ, CARGO_TARGET_DIR=str(target))
     # rustup's cargo finds rustc beside it; make sure that directory is searched.
     env["PATH"] = str(Path(cargo).parent) + os.pathsep + env.get("PATH", "")
     # cwd = the crate, so that its .cargo/config.toml (Debian crate sources) applies.
     run_build([cargo, "build", "--offline", "--release", "--quiet"], ctx, "rust",
-              cwd=PEERS_SRC / "rust", env=env)
+              cwd=crate, env=env)
     return target / "release" / "bench_rust"
 
 

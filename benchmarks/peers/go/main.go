@@ -1,6 +1,6 @@
-// Go peer: the runtime's own slices (and later maps and channels, on goroutines). One
-// function per workload, registered in `workloads`, mirroring bench_gort.c; the driver
-// protocol is documented at the top of run.py:
+// Go peer: the runtime's own slices and maps (and later channels, on goroutines). One
+// function per workload, registered in `workloads`, mirroring bench_gort.c; the map
+// workloads are in maps.go. The driver protocol is documented at the top of run.py:
 //
 //	bench_go info                    INFO lines, then "WORKLOADS <name>..."
 //	bench_go <workload> <n> <reps>   "RESULT <workload> go <v1,...,vreps> <checksum>"
@@ -33,6 +33,17 @@ type workload struct {
 var workloads = []workload{
 	{"slice_append_int_10m", sliceAppendInt},
 	{"slice_append_struct64_1m", sliceAppendStruct64},
+	{"map_insert_1m", mapInsert},
+	{"map_insert_presized_1m", mapInsertPresized},
+	{"map_hit_1m", mapHit},
+	{"map_miss_1m", mapMiss},
+	{"map_delete_1m", mapDelete},
+	{"map_iter_1m", mapIter},
+	{"map_hit_1k", mapHit1k},
+	{"map_small_churn", mapSmallChurn},
+	{"map_str_insert_1m", mapStrInsert},
+	{"map_str_lookup_1m", mapStrLookup},
+	{"map_mem_1m", mapMem},
 }
 
 func nsPerOp(t0 time.Time, ops uint64) float64 {

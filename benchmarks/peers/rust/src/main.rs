@@ -1,12 +1,21 @@
-//! Rust std peer: `Vec` (and later HashMap, mpsc, crossbeam-channel). One function per
-//! workload, registered in `WORKLOADS`, mirroring bench_gort.c; the driver protocol is
-//! documented at the top of run.py:
+//! Rust peer: std's `Vec`, std's `HashMap` (SipHash and Fx) and hashbrown's `HashMap`
+//! (later mpsc, crossbeam-channel). One function per workload, registered in
+//! `workloads()`, mirroring bench_gort.c; the map workloads are in maps.rs. The driver
+//! protocol is documented at the top of run.py:
 //!
 //!   bench_rust info                    INFO lines, then "WORKLOADS <name>..."
 //!   bench_rust <workload> <n> <reps>   "RESULT <workload> rust <v1,...,vreps> <checksum>"
 
+mod counting_alloc;
+mod fx;
+mod maps;
+
 use std::process::ExitCode;
 use std::time::Instant;
+
+/// glibc malloc through a wrapper that can count bytes (for map_mem_1m).
+#[global_allocator]
+static GLOBAL: counting_alloc::CountingAlloc = counting_alloc::CountingAlloc;
 
 /// One repetition: the figure in the row's unit and a checksum of what was read back.
 struct Sample {
@@ -16,10 +25,14 @@ struct Sample {
 
 type RunFn = fn(u64) -> Result<Sample, String>;
 
-const WORKLOADS: &[(&str, RunFn)] = &[
-    ("slice_append_int_10m", slice_append_int),
-    ("slice_append_struct64_1m", slice_append_struct64),
-];
+fn workloads() -> Vec<(String, RunFn)> {
+    let mut table: Vec<(String, RunFn)> = vec![
+        ("slice_append_int_10m".to_string(), slice_append_int),
+        ("slice_append_struct64_1m".to_string(), slice_append_struct64),
+    ];
+    maps::workloads(&mut table);
+    table
+}
 
 fn ns_per_op(t0: Instant, ops: u64) -> f64 {
     let ns = t0.elapsed().as_nanos() as f64;
@@ -86,9 +99,11 @@ fn run(name: &str, f: RunFn, n: u64, reps: u64) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
+    let table = workloads();
     if args.len() == 2 && args[1] == "info" {
         println!("INFO impl rust");
-        let names: Vec<&str> = WORKLOADS.iter().map(|w| w.0).collect();
+        println!("INFO hashbrown 0.12 (Debian librust-hashbrown-dev, default hasher aHash)");
+        let names: Vec<&str> = table.iter().map(|w| w.0.as_str()).collect();
         println!("WORKLOADS {}", names.join(" "));
         return ExitCode::SUCCESS;
     }
@@ -105,8 +120,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (name, f) = match WORKLOADS.iter().find(|w| w.0 == args[1]) {
-        Some(&w) => w,
+    let (name, f) = match table.iter().find(|w| w.0 == args[1]) {
+        Some((name, f)) => (name.as_str(), *f),
         None => {
             eprintln!("rust: unknown workload '{}'", args[1]);
             return ExitCode::from(2);
