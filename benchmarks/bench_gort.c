@@ -132,9 +132,23 @@ static int map_make_filled(const uint64_t *keys, uint64_t n, gort_heap *heap, go
     return 0;
 }
 
-/* Untimed read-back of the u64 insert and memory rows: len + sum of (key + value) over
- * every entry, by iteration. Returns GORT_OK or the iterator's error. */
-static int map_checksum_entries(gort_map *m, uint64_t *out)
+/* A map key as the number the checksums add up: the uint64 itself, or a 16-char hex
+ * string parsed back. */
+static uint64_t u64_key_number(const void *key)
+{
+    return *(const uint64_t *)key;
+}
+
+static uint64_t str_key_number(const void *key)
+{
+    const gort_str *s = key;
+    return s->len == 16 ? bench_parse_hex16(s->ptr) : 0;
+}
+
+/* Untimed read-back of the insert and memory rows: len + sum of (key number + value)
+ * over every entry, by iteration. Returns GORT_OK or the iterator's error. */
+static int map_checksum_entries(gort_map *m, uint64_t (*key_number)(const void *key),
+                                uint64_t *out)
 {
     gort_map_iter it;
     const void *key;
@@ -142,7 +156,7 @@ static int map_checksum_entries(gort_map *m, uint64_t *out)
     uint64_t sum = gort_map_len(m);
     int status = gort_map_iter_init(m, &it);
     while (status == GORT_OK && (status = gort_map_iter_next(&it, &key, &value)) == 1) {
-        sum += *(const uint64_t *)key + *(const uint64_t *)value;
+        sum += key_number(key) + *(const uint64_t *)value;
         status = GORT_OK;
     }
     *out = sum;
@@ -187,7 +201,7 @@ static int map_insert_hinted(uint64_t n, size_t hint, bench_sample *out)
 
     if (status == GORT_OK) {
         out->value = bench_ns_per_op(t0, t1, n);
-        status = map_checksum_entries(m, &out->checksum);
+        status = map_checksum_entries(m, u64_key_number, &out->checksum);
     }
     gort_map_release(m);
     return status == GORT_OK ? 0 : gort_failed("map_insert", status);
@@ -389,23 +403,6 @@ static int str_map_fill(gort_map *m, const gort_str *strs, uint64_t n)
     return status;
 }
 
-/* Untimed read-back of the str insert row: len + sum of (key parsed as hex + value). */
-static int str_map_checksum(gort_map *m, uint64_t *out)
-{
-    gort_map_iter it;
-    const void *key;
-    void *value;
-    uint64_t sum = gort_map_len(m);
-    int status = gort_map_iter_init(m, &it);
-    while (status == GORT_OK && (status = gort_map_iter_next(&it, &key, &value)) == 1) {
-        const gort_str *s = (const gort_str *)key;
-        sum += (s->len == 16 ? bench_parse_hex16(s->ptr) : 0) + *(const uint64_t *)value;
-        status = GORT_OK;
-    }
-    *out = sum;
-    return status;
-}
-
 /* map_str_insert_1m (lookup = 0): insert the n hex keys into an empty map (no hint);
  * map_str_lookup_1m (lookup = 1): then look all of them up in shuffled order
  * (checksum = found + sum of values). */
@@ -436,7 +433,7 @@ static int str_map_row(uint64_t n, int lookup, bench_sample *out)
         t1 = bench_now_ns();
         out->checksum = found + sum;
     } else if (status == GORT_OK) {
-        status = str_map_checksum(m, &out->checksum);
+        status = map_checksum_entries(m, str_key_number, &out->checksum);
     }
     out->value = bench_ns_per_op(t0, t1, n);
     gort_map_release(m);
@@ -502,7 +499,7 @@ static int map_mem(uint64_t n, bench_sample *out)
     print_map_stats(m, n, bytes);
 
     out->value = n ? (double)bytes / (double)n : 0.0;
-    status = map_checksum_entries(m, &out->checksum);
+    status = map_checksum_entries(m, u64_key_number, &out->checksum);
     gort_map_release(m);
     int destroyed = gort_heap_destroy(heap, 0);
     if (status != GORT_OK)

@@ -66,15 +66,6 @@ static struct map_iter *iter_of(gort_map_iter *it)
 
 /* ---- limbo ----------------------------------------------------------------------- */
 
-static void push(gort__atomic *head, void *node, void **next)
-{
-    size_t old;
-    do {
-        old = gort__atomic_load_relaxed(head);
-        *next = (void *)old;
-    } while (!gort__atomic_cas(head, old, (size_t)node));
-}
-
 static bool iterators_live(const gort_map *m)
 {
     return gort__atomic_load_relaxed(&m->iterators) != 0;
@@ -84,7 +75,7 @@ void gort__map_retire_table(gort_map *m, struct map_table *t)
 {
     t->stale = true;
     if (iterators_live(m))
-        push(&m->retired_tables, t, (void **)&t->next_retired);
+        limbo_push(&m->retired_tables, t, (void **)&t->next_retired);
     else
         gort__table_free(m, t);
 }
@@ -114,7 +105,7 @@ void gort__map_retire_dir(gort_map *m, struct map_old_dir *old)
     }
     *old = (struct map_old_dir){.layout_seq = m->layout_seq, .len = m->dir_len,
                                 .global_depth = m->global_depth, .tables = m->dir};
-    push(&m->retired_dirs, old, (void **)&old->next);
+    limbo_push(&m->retired_dirs, old, (void **)&old->next);
 }
 
 void gort__map_free_limbo(gort_map *m)
@@ -315,12 +306,7 @@ static bool next_pending(struct map_iter *i, const void **key, void **value)
     unsigned hit = slot_bits_first(i->pending);
     i->pending = slot_bits_drop_first(i->pending);
     i->entry_idx = i->group_base + hit + 1;
-    char *slot = slot_at(&m->layout, i->group, hit);
-    i->last_key = slot_key(&m->layout, slot);
-    if (key)
-        *key = i->last_key;
-    if (value)
-        *value = slot_value(&m->layout, slot);
+    produce(i, slot_at(&m->layout, i->group, hit), key, value);
     return true;
 }
 

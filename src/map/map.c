@@ -79,16 +79,7 @@ static void reseed(gort_map *m)
 
 uint64_t gort__map_hash(const gort_map *m, const void *key)
 {
-    switch (m->layout.key_kind) {
-    case KEY_WORD64:
-        return map_hash_kind(m, key, KEY_WORD64);
-    case KEY_WORD32:
-        return map_hash_kind(m, key, KEY_WORD32);
-    case KEY_STR:
-        return map_hash_kind(m, key, KEY_STR);
-    default:
-        return gort__hash_value(m->key_type, key, m->seed);
-    }
+    return map_hash_kind(m, key, m->layout.key_kind);
 }
 
 bool gort__map_key_equal(const gort_map *m, const void *a, const void *b)
@@ -177,19 +168,8 @@ static char *small_find_direct(const gort_map *m, const void *key)
     char *group = m->small->group0;
     for (slot_bits f = match_full(*group_ctrl(group)); f; f = slot_bits_drop_first(f)) {
         char *slot = slot_at(lay, group, slot_bits_first(f));
-        bool equal;
-        if (lay->key_kind == KEY_WORD64) {
-            uint64_t a, b;
-            memcpy(&a, slot, 8), memcpy(&b, key, 8);
-            equal = a == b;
-        } else if (lay->key_kind == KEY_WORD32) {
-            uint32_t a, b;
-            memcpy(&a, slot, 4), memcpy(&b, key, 4);
-            equal = a == b;
-        } else {
-            equal = str_quick_equal((const gort_str *)(void *)slot, key);
-        }
-        if (equal)
+        if (lay->key_kind == KEY_STR ? str_quick_equal((const gort_str *)(void *)slot, key)
+                                     : key_matches(m, slot, key, lay->key_kind))
             return slot;
     }
     return NULL;
@@ -337,11 +317,7 @@ static int bury_key(gort_map *m, char *slot)
     if (!grave)
         return GORT_ENOMEM;
     memcpy(grave + 1, slot, storage);
-    size_t head;
-    do {
-        head = gort__atomic_load_relaxed(&m->graves);
-        grave->next = (struct map_grave *)head;
-    } while (!gort__atomic_cas(&m->graves, head, (size_t)grave));
+    limbo_push(&m->graves, grave, (void **)&grave->next);
     return GORT_OK;
 }
 
@@ -440,17 +416,6 @@ static bool presize_for(const gort_map *m, size_t hint, struct presize *out)
     return true;
 }
 
-static void free_tables(gort_map *m, struct map_table **dir, size_t dir_len)
-{
-    for (size_t i = 0; i < dir_len;) {
-        struct map_table *t = dir[i];
-        if (!t)
-            break;
-        i += (size_t)1 << (m->global_depth - t->local_depth);
-        gort__table_free(m, t);
-    }
-}
-
 /* Installs a directory of 2^depth tables of `groups` each. GORT_ENOMEM: unchanged. */
 static int install_tables(gort_map *m, uint8_t depth, uint32_t groups)
 {
@@ -461,7 +426,8 @@ static int install_tables(gort_map *m, uint8_t depth, uint32_t groups)
         return GORT_ENOMEM;
     for (size_t i = 0; i < dir_len; i++) {
         if (!(dir[i] = gort__table_new(m, groups, depth, i))) {
-            free_tables(m, dir, dir_len);
+            while (i-- > 0) /* one table per entry here */
+                gort__table_free(m, dir[i]);
             gort__free(m->heap, dir, dir_len * sizeof *dir, _Alignof(void *));
             return GORT_ENOMEM;
         }
@@ -521,23 +487,33 @@ static void drop_entries(gort_map *m, struct map_table *t)
         gort__table_each(m, t, drop_slot, NULL);
 }
 
-/* Calls fn once for each distinct live table (the small one included). */
-static void each_table(gort_map *m, void (*fn)(gort_map *m, struct map_table *t))
+typedef void (*table_fn)(gort_map *m, struct map_table *t, void *arg);
+
+/* Calls fn once for each distinct table of a directory of 2^depth entries (a table
+ * fills the run of 2^(depth - local_depth) entries from its first one), stopping at a
+ * NULL entry: a directory still being filled in order. */
+static void each_dir_table(gort_map *m, struct map_table **dir, size_t len, uint8_t depth,
+                           table_fn fn, void *arg)
 {
-    if (m->dir_len == 0) {
-        if (m->small)
-            fn(m, m->small);
-        return;
-    }
-    for (size_t i = 0; i < m->dir_len;) {
-        struct map_table *t = m->dir[i];
-        i += (size_t)1 << (m->global_depth - t->local_depth);
-        fn(m, t);
+    for (size_t i = 0; i < len && dir[i];) {
+        struct map_table *t = dir[i];
+        i += (size_t)1 << (depth - t->local_depth);
+        fn(m, t, arg);
     }
 }
 
-static void destroy_table(gort_map *m, struct map_table *t)
+/* Calls fn once for each distinct live table (the small one included). */
+static void each_table(const gort_map *m, table_fn fn, void *arg)
 {
+    if (m->dir_len)
+        each_dir_table((gort_map *)m, m->dir, m->dir_len, m->global_depth, fn, arg);
+    else if (m->small)
+        fn((gort_map *)m, m->small, arg);
+}
+
+static void destroy_table(gort_map *m, struct map_table *t, void *arg)
+{
+    (void)arg;
     drop_entries(m, t);
     gort__table_free(m, t);
 }
@@ -547,7 +523,7 @@ void gort_map_release(gort_map *m)
     if (!m || gort__atomic_fetch_sub(&m->refs, 1) != 1)
         return;
     gort__map_free_limbo(m);
-    each_table(m, destroy_table);
+    each_table(m, destroy_table, NULL);
     if (m->dir)
         gort__free(m->heap, m->dir, m->dir_len * sizeof *m->dir, _Alignof(void *));
     gort_heap *heap = m->heap;
@@ -611,13 +587,6 @@ static int small_alloc(gort_map *m)
     return m->small ? GORT_OK : GORT_ENOMEM;
 }
 
-static void move_small_entry(const gort_map *m, char *slot, void *arg)
-{
-    struct map_table *t = arg;
-    uint64_t h = gort__map_slot_hash(m, slot);
-    copy_bytes(gort__table_put_new(m, t, h), slot, m->layout.slot_size);
-}
-
 /* Go's growToTable: 8 entries move into a 16-slot table behind a 1-entry directory. */
 static int small_to_table(gort_map *m)
 {
@@ -629,7 +598,7 @@ static int small_to_table(gort_map *m)
         gort__free(m->heap, dir, sizeof *dir, _Alignof(void *));
         return GORT_ENOMEM;
     }
-    gort__table_each(m, m->small, move_small_entry, t);
+    gort__table_each(m, m->small, gort__table_move_entry, t);
     dir[0] = t;
     gort__map_count_bytes(m, sizeof *dir, 0);
     struct map_table *small = m->small;
@@ -763,8 +732,9 @@ int gort_map_delete(gort_map *m, const void *key)
     return status;
 }
 
-static void clear_table(gort_map *m, struct map_table *t)
+static void clear_table(gort_map *m, struct map_table *t, void *arg)
 {
+    (void)arg;
     drop_entries(m, t);
     for (uint32_t g = 0; g < t->groups; g++)
         *group_ctrl(group_at(&m->layout, t, g)) = CTRL_GROUP_EMPTY; /* tombstones too */
@@ -779,7 +749,7 @@ int gort_map_clear(gort_map *m)
     if (m->used == 0 && !m->tombstone_possible)
         return GORT_OK;
     write_begin(m);
-    each_table(m, clear_table);
+    each_table(m, clear_table, NULL);
     m->used = 0;
     m->tombstone_possible = false;
     m->clear_seq++;
@@ -824,7 +794,7 @@ static struct map_table *clone_table(gort_map *c, const struct map_table *t, int
         for (uint32_t g = 0; g < t->groups; g++) {
             *status = clone_group(c, group_at(&c->layout, ct, g), group_at(&c->layout, t, g));
             if (*status != GORT_OK) {
-                destroy_table(c, ct);
+                destroy_table(c, ct, NULL);
                 return NULL;
             }
         }
@@ -858,13 +828,10 @@ static int clone_directory(gort_map *c, const gort_map *m)
  * entry ends the copied tables. */
 static void clone_abandon(gort_map *c)
 {
-    if (c->small)
-        destroy_table(c, c->small);
-    for (size_t i = 0; c->dir && i < c->dir_len && c->dir[i];) {
-        struct map_table *t = c->dir[i];
-        i += (size_t)1 << (c->global_depth - t->local_depth);
-        destroy_table(c, t);
-    }
+    if (c->dir)
+        each_dir_table(c, c->dir, c->dir_len, c->global_depth, destroy_table, NULL);
+    else if (c->small)
+        destroy_table(c, c->small, NULL);
     if (c->dir)
         gort__free(c->heap, c->dir, c->dir_len * sizeof *c->dir, _Alignof(void *));
     gort_type_release(c->key_type);
@@ -934,14 +901,15 @@ static void count_slot(const gort_map *m, char *slot, void *arg)
     ((uint32_t *)(void *)r->dir)[i]++; /* the directory doubles as a count array */
 }
 
+static void count_table(gort_map *m, struct map_table *t, void *r)
+{
+    gort__table_each(m, t, count_slot, r);
+}
+
 static void count_entries(gort_map *m, struct rebuild *r)
 {
     memset(r->dir, 0, r->dir_len * sizeof *r->dir);
-    for (size_t i = 0; i < m->dir_len;) {
-        struct map_table *t = m->dir[i];
-        i += (size_t)1 << (m->global_depth - t->local_depth);
-        gort__table_each(m, t, count_slot, r);
-    }
+    each_table(m, count_table, r);
 }
 
 /* A directory deep enough that every table's share fits one table comfortably, and a
@@ -993,14 +961,16 @@ static void move_into_rebuild(const gort_map *m, char *slot, void *arg)
     copy_bytes(gort__table_put_new(m, t, h), slot, m->layout.slot_size);
 }
 
+static void add_table_bytes(gort_map *m, struct map_table *t, void *bytes)
+{
+    (void)m;
+    *(size_t *)bytes += t->bytes;
+}
+
 static size_t tables_bytes(gort_map *m)
 {
     size_t bytes = m->dir_len * sizeof *m->dir;
-    for (size_t i = 0; i < m->dir_len;) {
-        struct map_table *t = m->dir[i];
-        i += (size_t)1 << (m->global_depth - t->local_depth);
-        bytes += t->bytes;
-    }
+    each_table(m, add_table_bytes, &bytes);
     return bytes;
 }
 
@@ -1014,19 +984,16 @@ static size_t rebuild_bytes(const struct rebuild *r)
     return bytes;
 }
 
-static void retire_each(gort_map *m, struct map_table *t)
+/* Moves a table's entries into the rebuilt layout, then retires it. */
+static void rebuild_from(gort_map *m, struct map_table *t, void *r)
 {
+    gort__table_each(m, t, move_into_rebuild, r);
     gort__map_retire_table(m, t);
 }
 
 static void install_rebuild(gort_map *m, struct rebuild *r, struct map_old_dir *old)
 {
-    for (size_t i = 0; i < m->dir_len;) {
-        struct map_table *t = m->dir[i];
-        i += (size_t)1 << (m->global_depth - t->local_depth);
-        gort__table_each(m, t, move_into_rebuild, r);
-    }
-    each_table(m, retire_each);
+    each_table(m, rebuild_from, r);
     gort__map_retire_dir(m, old);
     m->dir = r->dir;
     m->dir_len = r->small || m->used == 0 ? 0 : r->dir_len;
@@ -1093,8 +1060,9 @@ static void stat_slot(const gort_map *m, char *slot, void *arg)
         w->out->max_probe = length;
 }
 
-static void stat_table(gort_map *m, struct map_table *t, struct stat_walk *w)
+static void stat_table(gort_map *m, struct map_table *t, void *arg)
 {
+    struct stat_walk *w = arg;
     w->out->tables += m->dir_len ? 1 : 0;
     w->out->capacity += t->capacity;
     if (m->dir_len) {
@@ -1120,13 +1088,7 @@ int gort_map_stats_get(const gort_map *m, gort_map_stats *out)
     out->global_depth = m->global_depth;
     out->bytes = gort__atomic_load_relaxed(&m->bytes);
     struct stat_walk w = {.out = out};
-    if (m->dir_len == 0 && m->small)
-        stat_table((gort_map *)m, m->small, &w);
-    for (size_t i = 0; i < m->dir_len;) {
-        struct map_table *t = m->dir[i];
-        i += (size_t)1 << (m->global_depth - t->local_depth);
-        stat_table((gort_map *)m, t, &w);
-    }
+    each_table(m, stat_table, &w);
     out->avg_probe = w.probed ? (double)w.probes / (double)w.probed : 0.0;
     return GORT_OK;
 }
@@ -1143,7 +1105,7 @@ static void scan_slot(const gort_map *m, char *slot, void *arg)
     gort__values_scan(m->value_type, slot_value(&m->layout, slot), 1, w->visit, w->ctx);
 }
 
-static void scan_table(gort_map *m, struct map_table *t, struct scan_walk *w)
+static void scan_table(gort_map *m, struct map_table *t, void *w)
 {
     gort__table_each(m, t, scan_slot, w);
 }
@@ -1154,12 +1116,6 @@ int gort_map_scan(const gort_map *m, gort_visit_fn visit, void *ctx)
         return GORT_EINVAL;
     check_read(m);
     struct scan_walk w = {visit, ctx};
-    if (m->dir_len == 0 && m->small)
-        scan_table((gort_map *)m, m->small, &w);
-    for (size_t i = 0; i < m->dir_len;) {
-        struct map_table *t = m->dir[i];
-        i += (size_t)1 << (m->global_depth - t->local_depth);
-        scan_table((gort_map *)m, t, &w);
-    }
+    each_table(m, scan_table, &w);
     return GORT_OK;
 }

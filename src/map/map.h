@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "../atomic.h"
+#include "../type.h"
 #include "gort.h"
 #include "group.h"
 
@@ -201,7 +202,7 @@ static inline __attribute__((always_inline)) uint64_t map_hash_kind(const gort_m
         return XXH3_64bits_withSeed(s->ptr, s->len, m->fast_seed);
     }
     default:
-        return gort__map_hash(m, key);
+        return gort__hash_value(m->key_type, key, m->seed);
     }
 }
 
@@ -324,6 +325,10 @@ uint32_t gort__table_groups_for(const gort_map *m, uint32_t n);
  * key that is not equal to itself (NaN). */
 size_t gort__table_probe_length(const gort_map *m, const struct map_table *t, char *slot);
 
+/* A gort__table_each callback moving an entry into the table `arg` (sized to hold it):
+ * moved, not copied, so no hooks run and indirect blocks are reused. */
+void gort__table_move_entry(const gort_map *m, char *slot, void *arg);
+
 /* Calls fn on every full slot of t. */
 void gort__table_each(const gort_map *m, const struct map_table *t,
                       void (*fn)(const gort_map *m, char *slot, void *arg), void *arg);
@@ -345,6 +350,18 @@ int gort__map_old_dir_alloc(gort_map *m, struct map_old_dir **out);
 
 /* Frees m->dir, or keeps it in `old` (from gort__map_old_dir_alloc) for iterators. */
 void gort__map_retire_dir(gort_map *m, struct map_old_dir *old);
+
+/* Pushes node (whose link field is *next) onto a limbo list. The lists are atomics
+ * because the last finishing iterator takes them with an exchange while other readers
+ * may run; pushing with a CAS keeps every access to them atomic. */
+static inline void limbo_push(gort__atomic *head, void *node, void **next)
+{
+    size_t old;
+    do {
+        old = gort__atomic_load_relaxed(head);
+        *next = (void *)old;
+    } while (!gort__atomic_cas(head, old, (size_t)node));
+}
 
 /* True while a retired table may be read by an iterator (key drops must wait). */
 static inline bool map_has_retired(const gort_map *m)

@@ -277,9 +277,7 @@ void gort__table_prune(gort_map *m, struct map_table *t)
 
 /* ---- rehash: grow or split ------------------------------------------------------- */
 
-/* Moves every entry of `from` into `to` (sized to hold them). Values are moved, not
- * copied: no hooks run and indirect blocks are reused. */
-static void move_entry(const gort_map *m, char *slot, void *arg)
+void gort__table_move_entry(const gort_map *m, char *slot, void *arg)
 {
     struct map_table *to = arg;
     uint64_t h = gort__map_slot_hash(m, slot);
@@ -298,16 +296,15 @@ static int grow(gort_map *m, struct map_table *t, uint32_t groups)
     struct map_table *bigger = gort__table_new(m, groups, t->local_depth, t->index);
     if (!bigger)
         return GORT_ENOMEM;
-    gort__table_each(m, t, move_entry, bigger);
+    gort__table_each(m, t, gort__table_move_entry, bigger);
     point_directory(m, bigger);
     gort__map_retire_table(m, t);
     return GORT_OK;
 }
 
-/* Which half of a split an entry goes to: the hash bit just below the local depth. */
-static unsigned split_side(const gort_map *m, const struct map_table *t, char *slot)
+/* Which half of a split a hash goes to: the bit just below the local depth. */
+static unsigned split_side(const struct map_table *t, uint64_t h)
 {
-    uint64_t h = gort__map_slot_hash(m, slot);
     return (unsigned)(h >> (63 - t->local_depth)) & 1;
 }
 
@@ -320,21 +317,21 @@ struct split_state {
 static void count_entry(const gort_map *m, char *slot, void *arg)
 {
     struct split_state *s = arg;
-    s->count[split_side(m, s->from, slot)]++;
+    s->count[split_side(s->from, gort__map_slot_hash(m, slot))]++;
 }
 
 static void split_entry(const gort_map *m, char *slot, void *arg)
 {
     struct split_state *s = arg;
     uint64_t h = gort__map_slot_hash(m, slot);
-    struct map_table *to = s->half[(h >> (63 - s->from->local_depth)) & 1];
+    struct map_table *to = s->half[split_side(s->from, h)];
     copy_bytes(gort__table_put_new(m, to, h), slot, m->layout.slot_size);
 }
 
 /*
- * Groups for a split half (or a shrunk table) holding n entries. Go gives each half a full 1024 slots, so
- * every table starts its life at 7/16 load and a 1M-entry map sits near 35 bytes per
- * entry. libgort sizes a half for n plus 25% headroom, then turns the allocator's
+ * Groups for a split half (or a shrunk table) holding n entries. Go gives each half a
+ * full 1024 slots, so every table starts its life at 7/16 load and a 1M-entry map sits
+ * near 35 bytes per entry. libgort sizes a half for n plus 25% headroom, then turns the allocator's
  * size-class slack into extra groups; the half grows to the maximum later, like any
  * table. Average load stays well above one half (docs/maps.md, "Memory").
  */
