@@ -12,5 +12,6 @@
 #include "gort/heap.h"
 #include "gort/slice.h"
 #include "gort/map.h"
+#include "gort/chan.h"
 
 #endif /* GORT_H */

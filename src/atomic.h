@@ -58,4 +58,53 @@ static inline size_t gort__atomic_exchange(gort__atomic *a, size_t v)
     return old;
 }
 
+/* Release store: every earlier access happens-before an acquire load that reads it. */
+static inline void gort__atomic_store_release(gort__atomic *a, size_t v)
+{
+    AO_store_release(a, v);
+}
+
+/*
+ * 32-bit atomics, for futex words (the kernel compares 32 bits). Same conventions as
+ * the word-sized ones above.
+ */
+typedef volatile unsigned gort__atomic32;
+
+static inline unsigned gort__atomic32_load_relaxed(const gort__atomic32 *a)
+{
+    return AO_int_load((const volatile unsigned *)a);
+}
+
+static inline unsigned gort__atomic32_load_acquire(const gort__atomic32 *a)
+{
+    return AO_int_load_acquire((const volatile unsigned *)a);
+}
+
+static inline void gort__atomic32_store_release(gort__atomic32 *a, unsigned v)
+{
+    AO_int_store_release(a, v);
+}
+
+/* Returns the value before the addition. Full barrier. */
+static inline unsigned gort__atomic32_fetch_add(gort__atomic32 *a, unsigned v)
+{
+    return AO_int_fetch_and_add_full(a, v);
+}
+
+/* Stores desired if *a == expected; returns whether it did. Full barrier. */
+static inline int gort__atomic32_cas(gort__atomic32 *a, unsigned expected, unsigned desired)
+{
+    return AO_int_compare_and_swap_full(a, expected, desired);
+}
+
+/* Stores v and returns the previous value. Full barrier. */
+static inline unsigned gort__atomic32_exchange(gort__atomic32 *a, unsigned v)
+{
+    unsigned old;
+    do
+        old = gort__atomic32_load_relaxed(a);
+    while (!gort__atomic32_cas(a, old, v));
+    return old;
+}
+
 #endif /* GORT_ATOMIC_H */

@@ -1,0 +1,182 @@
+/*
+ * Spin-then-sleep blocking on Linux futexes: the channel mutex and the parker.
+ *
+ * Spinning. A parked thread first spins on its state word, because the partner that
+ * will wake it is often already running on the other CPU, and a futex round trip costs
+ * ~20 µs on this class of VM against ~160 ns for a spun handoff. The spin is adaptive
+ * per thread: a wait that ended while spinning doubles the thread's budget (up to
+ * SPIN_MAX), one that had to sleep halves it (down to SPIN_MIN), so a thread whose
+ * partners are slow (more threads than CPUs, a consumer doing real work) stops burning
+ * its CPU. With one CPU online nobody spins: the partner cannot run meanwhile.
+ *
+ * Memory ordering. The waker writes the result (the value, the success flag) while
+ * holding the channel lock, then gort__unpark exchanges the state to WOKEN with a full
+ * barrier. The owner reads WOKEN with an acquire load (or a full-barrier CAS), so every
+ * write before the unpark is visible to it — the release/acquire pair Go's memory model
+ * asks of a direct handoff. The futex itself compares the state word, so a wake that
+ * comes before the owner sleeps is never lost: the owner's FUTEX_WAIT sees WOKEN != SLEEPING
+ * and returns at once.
+ */
+#include "park.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+enum {
+    LOCK_SPINS = 100, /* a channel critical section is ~100 ns */
+    SPIN_MIN = 16,
+    SPIN_MAX = 8192,  /* about 20 µs of PAUSE on a 2.6 GHz EPYC */
+    SPIN_START = 1024,
+};
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/* 0: unknown yet, 1: one CPU (never spin), 2: several. A benign race computes it twice. */
+static gort__atomic32 cpu_kind;
+
+static bool spinning_helps(void)
+{
+    unsigned kind = gort__atomic32_load_relaxed(&cpu_kind);
+    if (GORT_UNLIKELY(kind == 0)) {
+        kind = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+        gort__atomic32_store_release(&cpu_kind, kind);
+    }
+    return kind == 2;
+}
+
+/* FUTEX_WAIT until *word != expected, a wake, or the absolute monotonic deadline. */
+static void futex_wait(gort__atomic32 *word, unsigned expected, int64_t deadline_ns)
+{
+    struct timespec ts, *timeout = NULL;
+    if (deadline_ns >= 0) {
+        ts.tv_sec = deadline_ns / 1000000000;
+        ts.tv_nsec = deadline_ns % 1000000000;
+        timeout = &ts;
+    }
+    /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, so spurious
+     * returns need no recomputation. EINTR/EAGAIN/ETIMEDOUT: the callers re-check. */
+    (void)syscall(SYS_futex, word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected,
+                  timeout, NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
+static void futex_wake_one(gort__atomic32 *word)
+{
+    (void)syscall(SYS_futex, word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL, NULL, 0);
+}
+
+int64_t gort__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t gort__deadline_after(int64_t timeout_ns)
+{
+    if (timeout_ns < 0)
+        return -1;
+    int64_t deadline;
+    if (__builtin_add_overflow(gort__now_ns(), timeout_ns, &deadline))
+        return INT64_MAX;
+    return deadline;
+}
+
+static bool deadline_passed(int64_t deadline_ns)
+{
+    return deadline_ns >= 0 && gort__now_ns() >= deadline_ns;
+}
+
+/* ---- the mutex (Drepper, "Futexes are tricky", mutex #3, with a spin) ---- */
+
+void gort__lock_slow(gort__lock *lock)
+{
+    if (spinning_helps()) {
+        for (int i = 0; i < LOCK_SPINS; i++) {
+            cpu_relax();
+            if (gort__atomic32_load_relaxed(&lock->state) == 0 &&
+                gort__atomic32_cas(&lock->state, 0, 1))
+                return;
+        }
+    }
+    /* Announce a sleeper (state 2) and sleep until the lock is seen free; whoever takes
+     * it this way keeps state 2, so its unlock wakes the next sleeper, if any. */
+    while (gort__atomic32_exchange(&lock->state, 2) != 0)
+        futex_wait(&lock->state, 2, -1);
+}
+
+void gort__unlock_slow(gort__lock *lock)
+{
+    gort__atomic32_store_release(&lock->state, 0);
+    futex_wake_one(&lock->state);
+}
+
+/* ---- the parker ---- */
+
+static _Thread_local unsigned spin_budget = SPIN_START;
+
+static bool spin_until_woken(gort__parker *p)
+{
+    if (!spinning_helps())
+        return false;
+    unsigned budget = spin_budget;
+    for (unsigned i = 0; i < budget; i++) {
+        if (gort__atomic32_load_acquire(&p->state) == GORT__PARK_WOKEN) {
+            spin_budget = budget * 2 > SPIN_MAX ? SPIN_MAX : budget * 2;
+            return true;
+        }
+        cpu_relax();
+    }
+    spin_budget = budget / 2 < SPIN_MIN ? SPIN_MIN : budget / 2;
+    return false;
+}
+
+bool gort__park(gort__parker *p, int64_t deadline_ns)
+{
+    if (spin_until_woken(p))
+        return true;
+    /* Announce the sleep. A failed CAS means the state is WOKEN, or SLEEPING still from
+     * an earlier call that timed out (gort__park_until_woken). */
+    if (!gort__atomic32_cas(&p->state, GORT__PARK_WAITING, GORT__PARK_SLEEPING) &&
+        gort__atomic32_load_acquire(&p->state) == GORT__PARK_WOKEN)
+        return true;
+    for (;;) {
+        futex_wait(&p->state, GORT__PARK_SLEEPING, deadline_ns);
+        if (gort__atomic32_load_acquire(&p->state) == GORT__PARK_WOKEN)
+            return true;
+        if (deadline_passed(deadline_ns))
+            return false;
+    }
+}
+
+void gort__park_until_woken(gort__parker *p)
+{
+    while (!gort__park(p, -1))
+        ;
+}
+
+void gort__unpark(gort__parker *p)
+{
+    if (gort__atomic32_exchange(&p->state, GORT__PARK_WOKEN) == GORT__PARK_SLEEPING)
+        futex_wake_one(&p->state);
+}
+
+void gort__sleep_until(int64_t deadline_ns)
+{
+    gort__parker never; /* nobody wakes it: returns at the deadline, or never */
+    gort__parker_init(&never);
+    (void)gort__park(&never, deadline_ns);
+}

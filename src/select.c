@@ -1,0 +1,415 @@
+/*
+ * select: Go's selectgo on OS threads.
+ *
+ *   1. Poll order: the cases with a channel, shuffled uniformly (inside-out
+ *      Fisher-Yates); the first ready case in this order wins, so every ready case is
+ *      equally likely. Cases with a NULL channel are left out: never ready.
+ *   2. Lock order: the same cases sorted by channel address; channels are locked in
+ *      that order (a duplicate is locked once), so concurrent selects cannot deadlock.
+ *   3. Pass 1, all locks held: commit the first ready case, unlock, wake its partner.
+ *   4. Otherwise (and if the caller will wait) pass 2: one waiter per case, all on this
+ *      thread's stack, enqueued on every channel; unlock; park.
+ *   5. Whoever claims the wait's done flag (a partner, a closer, or this thread on
+ *      timeout) decides the outcome; pass 3 relocks everything and unlinks the waiters
+ *      still queued, so nothing of this select stays behind after it returns.
+ * A select never communicates with itself: pass 1 runs before its own waiters exist,
+ * and once parked it polls nothing. Scratch space (orders, waiters, staged values) is on
+ * the stack for up to SMALL_CASES cases; larger selects make one heap allocation.
+ */
+#include <string.h>
+
+#include "chan.h"
+#include "heap.h"
+#include "internal.h"
+#include "type.h"
+
+enum { SMALL_CASES = 32, SMALL_STAGE_BYTES = 512, STAGE_ALIGN = 16 };
+
+typedef struct select_state {
+    const gort_select_case *cases;
+    uint32_t *poll_order;     /* n_ready indices into cases, shuffled */
+    uint32_t *lock_order;     /* the same, sorted by channel address */
+    size_t n_order;
+    gort__waiter *waiters;    /* one per entry of lock_order */
+    const void **send_values; /* per case: the (staged) value a send hands over */
+    char *stage;              /* clones of reference-owning send values */
+    gort__wait wait;
+} select_state;
+
+/* What pass 1 or a wake-up decided. */
+typedef struct outcome {
+    int status;      /* GORT_OK or GORT_ECLOSED */
+    size_t index;    /* the case */
+    bool recv_ok;
+} outcome;
+
+static gort_chan *chan_of(const select_state *s, uint32_t index)
+{
+    return s->cases[index].chan;
+}
+
+static bool is_send(const select_state *s, uint32_t index)
+{
+    return s->cases[index].op == GORT_SELECT_SEND;
+}
+
+/* ---- validation and scratch space ---- */
+
+static int validate(const gort_select_case *cases, size_t n_cases, size_t *chosen)
+{
+    if (!chosen || (n_cases > 0 && !cases))
+        return GORT_EINVAL;
+    if (n_cases > GORT_SELECT_MAX_CASES)
+        return GORT_ERANGE;
+    for (size_t i = 0; i < n_cases; i++) {
+        if ((cases[i].op != GORT_SELECT_SEND && cases[i].op != GORT_SELECT_RECV) ||
+            cases[i].reserved != 0)
+            return GORT_EINVAL;
+    }
+    return GORT_OK;
+}
+
+/* Bytes of staging the send cases need (reference-owning types only). */
+static size_t stage_bytes(const gort_select_case *cases, size_t n_cases)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < n_cases; i++) {
+        const gort_chan *c = cases[i].chan;
+        if (c && cases[i].op == GORT_SELECT_SEND && c->owns_refs && cases[i].value)
+            bytes += gort__align_up(c->elem_size, STAGE_ALIGN);
+    }
+    return bytes;
+}
+
+/* Bytes of the heap scratch block for a large select: the arrays, then the stage. */
+static size_t scratch_bytes(size_t n_cases, size_t stage)
+{
+    size_t arrays = n_cases * (2 * sizeof(uint32_t) + sizeof(gort__waiter) +
+                               sizeof(const void *));
+    return gort__align_up(arrays, STAGE_ALIGN) + stage;
+}
+
+static void carve_scratch(select_state *s, char *block, size_t n_cases)
+{
+    s->waiters = (gort__waiter *)block;
+    s->send_values = (const void **)(s->waiters + n_cases);
+    s->poll_order = (uint32_t *)(s->send_values + n_cases);
+    s->lock_order = s->poll_order + n_cases;
+    s->stage = block + gort__align_up((size_t)((char *)(s->lock_order + n_cases) - block),
+                                      STAGE_ALIGN);
+}
+
+/* ---- orders ---- */
+
+/* Uniform in [0, n), by Lemire's multiply-shift reduction of 32 random bits. */
+static uint32_t random_below(uint32_t n)
+{
+    return (uint32_t)(((uint64_t)(uint32_t)gort__random64() * n) >> 32);
+}
+
+static void shuffle_cases(select_state *s, size_t n_cases)
+{
+    s->n_order = 0;
+    for (uint32_t i = 0; i < n_cases; i++) {
+        if (!s->cases[i].chan)
+            continue;
+        uint32_t j = random_below((uint32_t)s->n_order + 1);
+        s->poll_order[s->n_order] = s->poll_order[j];
+        s->poll_order[j] = i;
+        s->n_order++;
+    }
+}
+
+static bool chan_before(const select_state *s, uint32_t a, uint32_t b)
+{
+    return (uintptr_t)chan_of(s, a) < (uintptr_t)chan_of(s, b);
+}
+
+/* Heap sort's sift-down on lock_order[0..n). */
+static void sift_down(select_state *s, size_t root, size_t n)
+{
+    uint32_t *order = s->lock_order;
+    for (size_t child; (child = 2 * root + 1) < n; root = child) {
+        if (child + 1 < n && chan_before(s, order[child], order[child + 1]))
+            child++;
+        if (!chan_before(s, order[root], order[child]))
+            return;
+        uint32_t tmp = order[root];
+        order[root] = order[child];
+        order[child] = tmp;
+    }
+}
+
+/* lock_order = poll_order sorted by channel address: insertion sort for the usual few
+ * cases, heap sort (O(n log n), no recursion) for many. */
+static void sort_lock_order(select_state *s)
+{
+    size_t n = s->n_order;
+    uint32_t *order = s->lock_order;
+    memcpy(order, s->poll_order, n * sizeof *order);
+    if (n <= SMALL_CASES) {
+        for (size_t i = 1; i < n; i++) {
+            uint32_t key = order[i];
+            size_t j = i;
+            for (; j > 0 && chan_before(s, key, order[j - 1]); j--)
+                order[j] = order[j - 1];
+            order[j] = key;
+        }
+        return;
+    }
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(s, i, n);
+    for (size_t end = n - 1; end > 0; end--) {
+        uint32_t tmp = order[0];
+        order[0] = order[end];
+        order[end] = tmp;
+        sift_down(s, 0, end);
+    }
+}
+
+static void lock_all(const select_state *s)
+{
+    gort_chan *previous = NULL;
+    for (size_t k = 0; k < s->n_order; k++) {
+        gort_chan *c = chan_of(s, s->lock_order[k]);
+        if (c != previous)
+            gort__lock_acquire(&c->lock);
+        previous = c;
+    }
+}
+
+static void unlock_all(const select_state *s)
+{
+    for (size_t k = s->n_order; k-- > 0;) {
+        gort_chan *c = chan_of(s, s->lock_order[k]);
+        if (k == 0 || chan_of(s, s->lock_order[k - 1]) != c)
+            gort__lock_release(&c->lock);
+    }
+}
+
+/* ---- staging of send values ---- */
+
+static void unstage_all_but(select_state *s, size_t keep)
+{
+    for (size_t k = 0; k < s->n_order; k++) {
+        uint32_t i = s->poll_order[k];
+        if (i != keep && is_send(s, i))
+            gort__unstage_value(chan_of(s, i), s->send_values[i], s->cases[i].value);
+    }
+}
+
+static int stage_all(select_state *s)
+{
+    char *next = s->stage;
+    for (size_t k = 0; k < s->n_order; k++) {
+        uint32_t i = s->poll_order[k];
+        s->send_values[i] = NULL;
+        if (!is_send(s, i))
+            continue;
+        gort_chan *c = chan_of(s, i);
+        int status = gort__stage_value(c, s->cases[i].value, next, &s->send_values[i]);
+        if (status != GORT_OK) {
+            s->n_order = k; /* unstage only what was staged */
+            unstage_all_but(s, SIZE_MAX);
+            return status;
+        }
+        if (s->send_values[i] == next)
+            next += gort__align_up(c->elem_size, STAGE_ALIGN);
+    }
+    return GORT_OK;
+}
+
+/* ---- pass 1: commit the first ready case ---- */
+
+static bool try_recv_case(select_state *s, uint32_t i, outcome *out, gort__waiter **wake)
+{
+    gort_chan *c = chan_of(s, i);
+    void *dst = s->cases[i].value;
+    gort__waiter *sender = gort__waitq_claim(&c->sendq);
+    if (sender) {
+        gort__recv_from_sender(c, sender, dst);
+        *wake = sender;
+    } else if (gort__atomic_load_relaxed(&c->count) > 0) {
+        gort__buffer_take(c, dst);
+    } else if (gort__atomic_load_relaxed(&c->closed)) {
+        gort__zero_out(c, dst);
+        *out = (outcome){GORT_OK, i, false};
+        return true;
+    } else {
+        return false;
+    }
+    *out = (outcome){GORT_OK, i, true};
+    return true;
+}
+
+static bool try_send_case(select_state *s, uint32_t i, outcome *out, gort__waiter **wake)
+{
+    gort_chan *c = chan_of(s, i);
+    if (gort__atomic_load_relaxed(&c->closed)) {
+        *out = (outcome){GORT_ECLOSED, i, false};
+        return true;
+    }
+    gort__waiter *receiver = gort__waitq_claim(&c->recvq);
+    if (receiver) {
+        gort__send_to_receiver(c, receiver, s->send_values[i]);
+        *wake = receiver;
+    } else if (gort__atomic_load_relaxed(&c->count) < c->cap) {
+        gort__buffer_put(c, s->send_values[i]);
+    } else {
+        return false;
+    }
+    *out = (outcome){GORT_OK, i, true};
+    return true;
+}
+
+/* Pass 1 with every lock held. On success the locks are released and the partner
+ * woken; on failure the locks are still held. */
+static bool poll_cases(select_state *s, outcome *out)
+{
+    gort__waiter *wake = NULL;
+    for (size_t k = 0; k < s->n_order; k++) {
+        uint32_t i = s->poll_order[k];
+        bool ready = is_send(s, i) ? try_send_case(s, i, out, &wake)
+                                   : try_recv_case(s, i, out, &wake);
+        if (ready) {
+            gort__chan_changed(chan_of(s, i));
+            unlock_all(s);
+            if (wake)
+                gort__wake(wake, true);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- passes 2 and 3: wait on every channel ---- */
+
+static gort__waitq *queue_for(select_state *s, uint32_t i)
+{
+    gort_chan *c = chan_of(s, i);
+    return is_send(s, i) ? &c->sendq : &c->recvq;
+}
+
+static void enqueue_all(select_state *s)
+{
+    gort__parker_init(&s->wait.parker);
+    s->wait.done = 0;
+    s->wait.winner = NULL;
+    s->wait.success = false;
+    for (size_t k = 0; k < s->n_order; k++) {
+        uint32_t i = s->lock_order[k];
+        gort__waiter *w = &s->waiters[k];
+        void *elem = is_send(s, i) ? (void *)s->send_values[i] : s->cases[i].value;
+        *w = (gort__waiter){.wait = &s->wait, .chan = chan_of(s, i), .elem = elem,
+                            .case_index = i, .is_send = is_send(s, i)};
+        gort__waitq_push(queue_for(s, i), w);
+        gort__chan_changed(w->chan);
+    }
+}
+
+/* Unlinks every waiter still queued (all locks held). */
+static void dequeue_all(select_state *s)
+{
+    for (size_t k = 0; k < s->n_order; k++) {
+        gort__waiter *w = &s->waiters[k];
+        if (w->queued) {
+            gort__waitq_unlink(queue_for(s, (uint32_t)w->case_index), w);
+            gort__chan_changed(w->chan);
+        }
+    }
+}
+
+/* Parks until a partner or closer claims the select, or the deadline passes. Returns
+ * false if it timed out and withdrew every waiter. Locks held on entry, not on exit. */
+static bool wait_for_partner(select_state *s, int64_t deadline_ns)
+{
+    enqueue_all(s);
+    unlock_all(s);
+    bool woken = gort__park(&s->wait.parker, deadline_ns);
+    lock_all(s);
+    if (!woken && !gort__atomic_cas(&s->wait.done, 0, 1)) {
+        /* Claimed just before the deadline: wait for the claimer's wake-up, which is
+         * when its writes are complete. */
+        unlock_all(s);
+        gort__park_until_woken(&s->wait.parker);
+        lock_all(s);
+        woken = true;
+    }
+    dequeue_all(s);
+    unlock_all(s);
+    return woken;
+}
+
+static outcome outcome_of_wakeup(const select_state *s)
+{
+    const gort__waiter *winner = s->wait.winner;
+    size_t i = winner->case_index;
+    if (winner->is_send)
+        return (outcome){s->wait.success ? GORT_OK : GORT_ECLOSED, i, s->wait.success};
+    return (outcome){GORT_OK, i, s->wait.success};
+}
+
+/* ---- the entry point ---- */
+
+static int run_select(select_state *s, size_t n_cases, int64_t timeout_ns, outcome *out)
+{
+    shuffle_cases(s, n_cases);
+    if (s->n_order == 0) {
+        if (timeout_ns == 0)
+            return GORT_EAGAIN;
+        gort__sleep_until(gort__deadline_after(timeout_ns)); /* never returns if < 0 */
+        return GORT_ETIMEDOUT;
+    }
+    int status = stage_all(s);
+    if (status != GORT_OK)
+        return status;
+    sort_lock_order(s);
+    lock_all(s);
+    if (poll_cases(s, out))
+        return GORT_OK;
+    if (timeout_ns == 0) {
+        unlock_all(s);
+        unstage_all_but(s, SIZE_MAX);
+        return GORT_EAGAIN;
+    }
+    if (!wait_for_partner(s, gort__deadline_after(timeout_ns))) {
+        unstage_all_but(s, SIZE_MAX);
+        return GORT_ETIMEDOUT;
+    }
+    *out = outcome_of_wakeup(s);
+    return GORT_OK;
+}
+
+int gort_select(const gort_select_case *cases, size_t n_cases, int64_t timeout_ns,
+                size_t *chosen, int *recv_ok)
+{
+    int status = validate(cases, n_cases, chosen);
+    if (status != GORT_OK)
+        return status;
+    select_state s = {.cases = cases};
+    size_t stage = stage_bytes(cases, n_cases);
+    _Alignas(STAGE_ALIGN) char small[SMALL_CASES * (2 * sizeof(uint32_t) +
+                                                   sizeof(gort__waiter) + sizeof(void *)) +
+                                     STAGE_ALIGN + SMALL_STAGE_BYTES];
+    char *block = small;
+    size_t block_bytes = scratch_bytes(n_cases, stage);
+    if (n_cases > SMALL_CASES || stage > SMALL_STAGE_BYTES) {
+        block = gort__alloc(NULL, block_bytes, STAGE_ALIGN);
+        if (!block)
+            return GORT_ENOMEM;
+    }
+    carve_scratch(&s, block, n_cases);
+    outcome result = {GORT_OK, 0, false};
+    status = run_select(&s, n_cases, timeout_ns, &result);
+    if (status == GORT_OK) {
+        /* The committed send's value now belongs to the channel or its receiver. */
+        unstage_all_but(&s, result.status == GORT_OK ? result.index : SIZE_MAX);
+        status = result.status;
+        *chosen = result.index;
+        if (recv_ok)
+            *recv_ok = result.recv_ok;
+    }
+    if (block != small)
+        gort__free(NULL, block, block_bytes, STAGE_ALIGN);
+    return status;
+}
