@@ -5,9 +5,13 @@
  * FATAL are kept. Slicing keeps the whole log alive (the seeds' memory-pinning story);
  * cloning severs the tie. Along the way: Go's growth sequence, in-place append aliasing,
  * and heap statistics from a private jemalloc arena. Then a map counts the log's words
- * (string keys the map owns), is pruned while being iterated, and is shrunk.
+ * (string keys the map owns), is pruned while being iterated, and is shrunk. Finally a
+ * pipeline across threads: producers send lines into a buffered channel, workers parse
+ * them, and the main thread selects over an error channel and a done channel until
+ * close has drained everything.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -135,12 +139,124 @@ static int word_count_demo(gort_heap *heap)
     return 0;
 }
 
+/* ---- a pipeline: producers -> lines (cap 64) -> workers -> errors / done -> main ---- */
+
+enum { PRODUCERS = 2, WORKERS = 2, LINES_EACH = 50000 };
+
+typedef struct pipeline {
+    gort_chan *lines;  /* chan string, buffered: the channel owns each line's bytes */
+    gort_chan *errors; /* chan int64, unbuffered: line numbers of ERROR lines */
+    gort_chan *done;   /* chan int64, unbuffered: each worker's line count */
+    int producer_id;
+    pthread_t producers[PRODUCERS];
+} pipeline;
+
+static void *produce(void *arg)
+{
+    pipeline *p = arg;
+    int id = __atomic_fetch_add(&p->producer_id, 1, __ATOMIC_RELAXED);
+    char line[64];
+    for (int i = 0; i < LINES_EACH; i++) {
+        int number = id * LINES_EACH + i;
+        int len = snprintf(line, sizeof line, "%s %d", number % 10000 == 7 ? "ERROR" : "info",
+                           number);
+        gort_str s = {line, (size_t)len};
+        if (gort_chan_send(p->lines, &s) != GORT_OK) /* copies the bytes; line is reusable */
+            break;
+    }
+    return NULL;
+}
+
+static void *work(void *arg)
+{
+    pipeline *p = arg;
+    int64_t count = 0;
+    gort_str line;
+    int ok;
+    /* for line := range lines: ok turns 0 once lines is closed and drained */
+    while (gort_chan_recv(p->lines, &line, &ok) == GORT_OK && ok) {
+        if (line.len > 5 && memcmp(line.ptr, "ERROR", 5) == 0) {
+            int64_t number = 0;
+            for (size_t i = 6; i < line.len; i++)
+                number = number * 10 + (line.ptr[i] - '0');
+            gort_chan_send(p->errors, &number);
+        }
+        count++;
+        gort_value_drop(gort_type_builtin(GORT_KIND_STR), &line); /* we own it: free */
+    }
+    gort_chan_send(p->done, &count);
+    return NULL;
+}
+
+/* Go's `go func() { wg.Wait(); close(lines) }()`: once every producer is done, close
+ * the lines channel; workers drain what is buffered and then see ok == 0. */
+static void *close_when_produced(void *arg)
+{
+    pipeline *p = arg;
+    for (int i = 0; i < PRODUCERS; i++)
+        pthread_join(p->producers[i], NULL);
+    gort_chan_close(p->lines);
+    return NULL;
+}
+
+static int collect(pipeline *p)
+{
+    int64_t error_line, worker_count, total = 0;
+    int workers_left = WORKERS, errors = 0;
+    gort_select_case cases[] = {
+        {p->errors, GORT_SELECT_RECV, 0, &error_line},
+        {p->done, GORT_SELECT_RECV, 0, &worker_count},
+    };
+    while (workers_left > 0) {
+        size_t chosen;
+        int status = gort_select(cases, 2, 5000000000, &chosen, NULL); /* 5 s timeout */
+        if (status != GORT_OK) {
+            fprintf(stderr, "select: %s\n", gort_strerror(status));
+            return 1;
+        }
+        if (chosen == 0) {
+            errors++;
+            printf("  ERROR at line %" PRId64 "\n", error_line);
+        } else {
+            workers_left--;
+            total += worker_count;
+        }
+    }
+    printf("  %" PRId64 " lines from %d producers through %d workers, %d errors\n", total,
+           PRODUCERS, WORKERS, errors);
+    return total == PRODUCERS * LINES_EACH ? 0 : 1;
+}
+
+static int pipeline_demo(gort_heap *heap)
+{
+    pipeline p = {0};
+    CHECK(gort_chan_create(gort_type_builtin(GORT_KIND_STR), 64, heap, &p.lines));
+    CHECK(gort_chan_create(gort_type_builtin(GORT_KIND_I64), 0, heap, &p.errors));
+    CHECK(gort_chan_create(gort_type_builtin(GORT_KIND_I64), 0, heap, &p.done));
+    printf("pipeline: producers -> chan string (cap 64) -> workers -> select {errors, done}\n");
+    pthread_t workers[WORKERS], closer;
+    for (int i = 0; i < PRODUCERS; i++)
+        pthread_create(&p.producers[i], NULL, produce, &p);
+    for (int i = 0; i < WORKERS; i++)
+        pthread_create(&workers[i], NULL, work, &p);
+    pthread_create(&closer, NULL, close_when_produced, &p);
+    int failed = collect(&p);
+    pthread_join(closer, NULL);
+    for (int i = 0; i < WORKERS; i++)
+        pthread_join(workers[i], NULL);
+    gort_chan_release(p.lines);
+    gort_chan_release(p.errors);
+    gort_chan_release(p.done);
+    return failed;
+}
+
 int main(void)
 {
     printf("libgort %s\n\n", gort_version_string());
     gort_heap *heap;
     CHECK(gort_heap_create(&heap));
-    if (growth_demo() || aliasing_demo() || pinning_demo(heap) || word_count_demo(heap))
+    if (growth_demo() || aliasing_demo() || pinning_demo(heap) || word_count_demo(heap) ||
+        pipeline_demo(heap))
         return 1;
     print_heap("at the end:", heap);
     CHECK(gort_heap_destroy(heap, 0));
