@@ -7,7 +7,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "bench_common.h"
+#include "bench_chan.h"
 
 #include <gort.h>
 
@@ -507,6 +507,246 @@ static int map_mem(uint64_t n, bench_sample *out)
     return destroyed == GORT_OK ? 0 : gort_failed("gort_heap_destroy", destroyed);
 }
 
+/*
+ * The channel rows (bench_chan.h): uint64 messages through gort_chan (element type
+ * gort_type_builtin(GORT_KIND_U64), default heap), with the blocking gort_chan_send and
+ * gort_chan_recv, gort_select, and gort_chan_try_send/try_recv. Every return code is
+ * checked; a failure in a worker thread ends the process (bench_chan_die).
+ */
+#define GORT_IMPL "bench_gort"
+
+static gort_chan *chan_make(int64_t cap)
+{
+    gort_chan *c = NULL;
+    int status = gort_chan_create(u64_type(), cap, NULL, &c);
+    if (status != GORT_OK)
+        bench_chan_die(GORT_IMPL, "gort_chan_create failed");
+    return c;
+}
+
+static void chan_check(int status, const char *what)
+{
+    if (status != GORT_OK) {
+        fprintf(stderr, GORT_IMPL ": %s: %s\n", what, gort_strerror(status));
+        exit(1);
+    }
+}
+
+/* Producer `first` of `step`: c <- first, first + step, ... below n. */
+typedef struct chan_producer {
+    gort_chan *c;
+    uint64_t first, step, n;
+} chan_producer;
+
+static void chan_produce(void *arg)
+{
+    const chan_producer *p = (const chan_producer *)arg;
+    for (uint64_t v = p->first; v < p->n; v += p->step)
+        chan_check(gort_chan_send(p->c, &v), "gort_chan_send");
+}
+
+/* Consumer: for v := range c { tally(v) }. */
+typedef struct chan_consumer {
+    gort_chan *c;
+    uint64_t mask;
+    bench_tally tally;
+} chan_consumer;
+
+static void chan_consume(void *arg)
+{
+    chan_consumer *k = (chan_consumer *)arg;
+    uint64_t v;
+    int ok = 0;
+    for (;;) {
+        chan_check(gort_chan_recv(k->c, &v, &ok), "gort_chan_recv");
+        if (!ok)
+            break;
+        bench_tally_add(&k->tally, v, k->mask);
+    }
+}
+
+static void chan_close_all(void *arg)
+{
+    gort_chan **chans = (gort_chan **)arg;
+    for (size_t i = 0; chans[i]; i++)
+        chan_check(gort_chan_close(chans[i]), "gort_chan_close");
+}
+
+/* np producers and nc consumers on one channel of capacity cap; close(c) once the
+ * producers are done; the consumers range over c until it is closed and drained. */
+static int chan_team_row(uint64_t n, int64_t cap, size_t np, size_t nc, bench_sample *out)
+{
+    gort_chan *chans[2] = {chan_make(cap), NULL};
+    chan_producer producers[BENCH_CHAN_MAX_PRODUCERS];
+    chan_consumer consumers[BENCH_CHAN_MAX_PRODUCERS];
+    bench_worker pw[BENCH_CHAN_MAX_PRODUCERS], cw[BENCH_CHAN_MAX_PRODUCERS];
+    bench_tally tallies[BENCH_CHAN_MAX_PRODUCERS];
+    uint64_t elapsed;
+    for (size_t i = 0; i < np; i++) {
+        producers[i] = (chan_producer){chans[0], i, np, n};
+        pw[i] = (bench_worker){chan_produce, &producers[i]};
+    }
+    for (size_t i = 0; i < nc; i++) {
+        memset(&consumers[i], 0, sizeof consumers[i]);
+        consumers[i].c = chans[0];
+        consumers[i].mask = np - 1;
+        cw[i] = (bench_worker){chan_consume, &consumers[i]};
+    }
+    bench_team_run(GORT_IMPL, pw, np, cw, nc, chan_close_all, chans, &elapsed);
+    gort_chan_release(chans[0]);
+    for (size_t i = 0; i < nc; i++)
+        tallies[i] = consumers[i].tally;
+    out->value = bench_ns_per_op(0, elapsed, n);
+    return bench_tally_check(GORT_IMPL, tallies, nc, n, out);
+}
+
+/* chan_spsc_buf1024: cap 1024, 1 producer thread, 1 consumer thread. */
+static int chan_spsc(uint64_t n, bench_sample *out)
+{
+    return chan_team_row(n, BENCH_CHAN_CAP, 1, 1, out);
+}
+
+/* chan_mpmc_4x4_buf1024: cap 1024, 4 producers, 4 consumers. */
+static int chan_mpmc(uint64_t n, bench_sample *out)
+{
+    return chan_team_row(n, BENCH_CHAN_CAP, 4, 4, out);
+}
+
+/* chan_unbuf_pingpong: the pinger sends i on ping and waits for it back on pong; the
+ * ponger echoes n values. Both channels unbuffered. */
+typedef struct chan_pingpong {
+    gort_chan *ping, *pong;
+    uint64_t n;
+    bench_tally tally;
+} chan_pingpong;
+
+static void chan_pinger(void *arg)
+{
+    chan_pingpong *pp = (chan_pingpong *)arg;
+    for (uint64_t i = 0; i < pp->n; i++) {
+        uint64_t v;
+        int ok = 0;
+        chan_check(gort_chan_send(pp->ping, &i), "gort_chan_send");
+        chan_check(gort_chan_recv(pp->pong, &v, &ok), "gort_chan_recv");
+        if (!ok || v != i)
+            bench_chan_die(GORT_IMPL, "ping-pong: wrong value back");
+        bench_tally_add(&pp->tally, v, 0);
+    }
+}
+
+static void chan_ponger(void *arg)
+{
+    chan_pingpong *pp = (chan_pingpong *)arg;
+    for (uint64_t i = 0; i < pp->n; i++) {
+        uint64_t v;
+        int ok = 0;
+        chan_check(gort_chan_recv(pp->ping, &v, &ok), "gort_chan_recv");
+        if (!ok)
+            bench_chan_die(GORT_IMPL, "ping-pong: ping closed");
+        chan_check(gort_chan_send(pp->pong, &v), "gort_chan_send");
+    }
+}
+
+static int chan_pingpong_row(uint64_t n, bench_sample *out)
+{
+    chan_pingpong pp;
+    memset(&pp, 0, sizeof pp);
+    pp.ping = chan_make(0);
+    pp.pong = chan_make(0);
+    pp.n = n;
+    bench_worker pinger = {chan_pinger, &pp}, ponger = {chan_ponger, &pp};
+    uint64_t elapsed;
+    bench_team_run(GORT_IMPL, &pinger, 1, &ponger, 1, NULL, NULL, &elapsed);
+    gort_chan_release(pp.ping);
+    gort_chan_release(pp.pong);
+    out->value = bench_ns_per_op(0, elapsed, n);
+    return bench_tally_check(GORT_IMPL, &pp.tally, 1, n, out);
+}
+
+/* chan_select2: producers 0 and 1 feed channels 0 and 1 (cap 128 each); one consumer
+ * selects over both receives until both are closed and drained, disabling (NULL) the
+ * case of a channel once it reports closed, as Go code sets it to nil. */
+typedef struct chan_selector {
+    gort_chan *c[2];
+    bench_tally tally;
+} chan_selector;
+
+static void chan_select_consume(void *arg)
+{
+    chan_selector *s = (chan_selector *)arg;
+    uint64_t v;
+    gort_select_case cases[2];
+    memset(cases, 0, sizeof cases);
+    for (size_t i = 0; i < 2; i++) {
+        cases[i].chan = s->c[i];
+        cases[i].op = GORT_SELECT_RECV;
+        cases[i].value = &v;
+    }
+    for (size_t open = 2; open > 0;) {
+        size_t chosen = 0;
+        int ok = 0;
+        chan_check(gort_select(cases, 2, -1, &chosen, &ok), "gort_select");
+        if (ok) {
+            bench_tally_add(&s->tally, v, 1);
+        } else {
+            cases[chosen].chan = NULL;
+            open--;
+        }
+    }
+}
+
+static int chan_select2(uint64_t n, bench_sample *out)
+{
+    gort_chan *chans[3] = {chan_make(BENCH_CHAN_SELECT_CAP), chan_make(BENCH_CHAN_SELECT_CAP),
+                           NULL};
+    chan_producer producers[2] = {{chans[0], 0, 2, n}, {chans[1], 1, 2, n}};
+    bench_worker pw[2] = {{chan_produce, &producers[0]}, {chan_produce, &producers[1]}};
+    chan_selector sel;
+    memset(&sel, 0, sizeof sel);
+    sel.c[0] = chans[0];
+    sel.c[1] = chans[1];
+    bench_worker cw = {chan_select_consume, &sel};
+    uint64_t elapsed;
+    bench_team_run(GORT_IMPL, pw, 2, &cw, 1, chan_close_all, chans, &elapsed);
+    gort_chan_release(chans[0]);
+    gort_chan_release(chans[1]);
+    out->value = bench_ns_per_op(0, elapsed, n);
+    return bench_tally_check(GORT_IMPL, &sel.tally, 1, n, out);
+}
+
+/* chan_uncontended_pair: one thread, cap 1024: n x (try_send i; try_recv), each of which
+ * must succeed and give i back. */
+static int chan_uncontended_pair(uint64_t n, bench_sample *out)
+{
+    gort_chan *c = chan_make(BENCH_CHAN_CAP);
+    bench_tally tally;
+    int status = GORT_OK, ok = 1;
+    uint64_t v = 0;
+    memset(&tally, 0, sizeof tally);
+
+    uint64_t t0 = bench_now_ns();
+    for (uint64_t i = 0; i < n; i++) {
+        status = gort_chan_try_send(c, &i);
+        if (status != GORT_OK)
+            break;
+        status = gort_chan_try_recv(c, &v, &ok);
+        if (status != GORT_OK || !ok || v != i)
+            break;
+        bench_tally_add(&tally, v, 0);
+    }
+    uint64_t t1 = bench_now_ns();
+
+    gort_chan_release(c);
+    if (status != GORT_OK)
+        return gort_failed("gort_chan_try_send/try_recv", status);
+    if (!ok || tally.count != n) {
+        fprintf(stderr, GORT_IMPL ": try_recv gave back the wrong value\n");
+        return 1;
+    }
+    out->value = bench_ns_per_op(t0, t1, n);
+    return bench_tally_check(GORT_IMPL, &tally, 1, n, out);
+}
+
 static void print_info(void)
 {
     printf("INFO version %s\n", gort_version_string());
@@ -530,6 +770,11 @@ static const bench_workload workloads[] = {
     {"map_str_insert_1m", map_str_insert},
     {"map_str_lookup_1m", map_str_lookup},
     {"map_mem_1m", map_mem},
+    {"chan_spsc_buf1024", chan_spsc},
+    {"chan_mpmc_4x4_buf1024", chan_mpmc},
+    {"chan_unbuf_pingpong", chan_pingpong_row},
+    {"chan_select2", chan_select2},
+    {"chan_uncontended_pair", chan_uncontended_pair},
 };
 
 int main(int argc, char **argv)

@@ -12,7 +12,8 @@ table: per row and implementation the median, min-max, ratio implementation/libg
 checksum. It writes the same figures to a CSV (default BUILD/benchmarks/results.csv, or
 results-quick.csv with --quick). Python 3 standard library only.
 
---quick is the smoke mode run by the test suite: N = 10,000 per row and 2 repetitions.
+--quick is the smoke mode run by the test suite: N = 10,000 per row (1,000 round trips
+for chan_unbuf_pingpong) and 2 repetitions.
 Exit status: 0 when every selected implementation built, ran and returned the expected
 checksum; 1 otherwise (a missing toolchain counts as a failure, with a message saying
 what to install -- nothing is skipped silently; use --impls to leave a peer out on
@@ -42,9 +43,11 @@ Every program (bench_gort and one per peer) is a plain executable:
         Prints "PROBE <name> <unit> <v1,...,v_reps>" lines (see probes.c).
 
 A row names its implementations; each entry names a program and the workload string
-passed to it (the row id unless given, so one program can offer variants later, e.g.
-"map_insert_1m.siphash"). The driver computes the expected checksum of every row
-itself and compares each implementation's against it.
+passed to it (the row id unless given, so one program can offer variants, e.g.
+"map_insert_1m.sip"). An entry may instead be marked not applicable, with the reason
+(e.g. a queue that has no select): it is printed as "n/a" and not run. The driver
+computes the expected checksum of every row itself and compares each implementation's
+against it.
 
 Adding a row: one function per implementation in each program (registered in that
 program's workload table) and one Row(...) in ROWS below. Adding a peer: a program
@@ -76,6 +79,7 @@ QUICK_N = 10_000
 QUICK_REPS = 2
 FULL_REPS = 5  # WORKLOADS.md: each figure is the median of at least 5 repetitions
 RUN_TIMEOUT_S = 1800
+QUICK_RUN_TIMEOUT_S = 120  # per program run in --quick mode: a hang fails fast
 BUILD_TIMEOUT_S = 1800
 
 
@@ -89,6 +93,7 @@ class Impl:
     label: str                # shown in the table, e.g. "Rust Vec::push"
     workload: Optional[str] = None  # passed to the program; defaults to the row id
     note: str = ""            # fairness note printed beside the figure
+    na: str = ""              # if set: not applicable (the reason); printed, never run
 
 
 @dataclass
@@ -227,6 +232,53 @@ def map_impls(row: str, kind: str = "u64") -> List[Impl]:
     ]
 
 
+# The channel rows (bench_chan.h and its mirrors): messages are the uint64 values 0..N-1
+# (producer p of P sends p, p+P, ...); every program checks count, sum and per-producer
+# order of what it received and prints count + sum.
+def checksum_chan_messages(n: int) -> int:
+    """N messages 0..N-1 received (or N round trips echoing i): count + sum."""
+    return (n + n * (n - 1) // 2) % U64
+
+
+PINGPONG_QUICK_N = 1_000  # a round trip can cost two thread wake-ups (~50 us on a VM)
+
+GO_CHAN_NOTE = "goroutines on Go's M:N scheduler, not OS threads"
+STD_MPSC_NOTE = "Rust >= 1.67's std mpsc is a port of crossbeam-channel"
+TBB_CLOSE_NOTE = "no close: one sentinel message per consumer"
+GLIB_QUEUE_NOTE = "unbounded (capacity 1024 does not apply); no close: one sentinel per consumer"
+
+
+def chan_impls(row: str) -> List[Impl]:
+    """libgort and its peers for one channel row, with the fairness notes WORKLOADS.md
+    asks for."""
+    mpmc, pingpong, select2, pairs = (row == r for r in (
+        "chan_mpmc_4x4_buf1024", "chan_unbuf_pingpong", "chan_select2", "chan_uncontended_pair"))
+    gort_label = ("libgort gort_select" if select2 else
+                  "libgort gort_chan try_send/try_recv" if pairs else "libgort gort_chan")
+    std_note = ("" if select2 else
+                "one Receiver shared by the 4 consumers behind a Mutex (it cannot be cloned); "
+                + STD_MPSC_NOTE if mpmc else STD_MPSC_NOTE)
+    tbb_note = ("" if select2 else
+                "two queues of capacity 1: capacity 0 (rendezvous) is not possible" if pingpong
+                else "try_push/try_pop" if pairs else TBB_CLOSE_NOTE)
+    glib_note = ("" if select2 else
+                 "two unbounded queues, no rendezvous: a push never waits" if pingpong
+                 else "push (never fails: unbounded) + try_pop" if pairs else GLIB_QUEUE_NOTE)
+    return [
+        Impl("gort", gort_label),
+        Impl("go", ("Go select" if select2 else "Go chan") + " (goroutines)",
+             note=GO_CHAN_NOTE + ("; select with a default case" if pairs else "")),
+        Impl("rust", "Rust crossbeam-channel 0.5" + (" select!" if select2 else ""),
+             f"{row}.crossbeam"),
+        Impl("rust", "Rust std sync_channel", f"{row}.std_mpsc", note=std_note,
+             na="std::sync::mpsc has no select" if select2 else ""),
+        Impl("tbb", "TBB concurrent_bounded_queue", note=tbb_note,
+             na="no select over several queues" if select2 else ""),
+        Impl("glib", "GLib GAsyncQueue", note=glib_note,
+             na="no select over several queues" if select2 else ""),
+    ]
+
+
 ROWS: List[Row] = [
     Row("slice_append_int_10m", "ns/append", 10_000_000, checksum_append_int, SLICE_IMPLS,
         note="append int64 i, i = 0..N-1, one at a time to an empty slice"),
@@ -267,6 +319,22 @@ ROWS: List[Row] = [
         map_impls("map_mem_1m", "mem"),
         note="memory of an N-entry uint64->uint64 map built with no hint "
              "(allocator-reported bytes, not RSS)"),
+    Row("chan_spsc_buf1024", "ns/message", 10_000_000, checksum_chan_messages,
+        chan_impls("chan_spsc_buf1024"),
+        note="cap 1024, 1 producer thread, 1 consumer thread, N uint64 messages"),
+    Row("chan_mpmc_4x4_buf1024", "ns/message", 4_000_000, checksum_chan_messages,
+        chan_impls("chan_mpmc_4x4_buf1024"),
+        note="cap 1024, 4 producers, 4 consumers, N messages, each received exactly once"),
+    Row("chan_unbuf_pingpong", "ns/round trip", 200_000, checksum_chan_messages,
+        chan_impls("chan_unbuf_pingpong"), quick_n=PINGPONG_QUICK_N,
+        note="two threads, two unbuffered channels, N round trips"),
+    Row("chan_select2", "ns/message", 2_000_000, checksum_chan_messages,
+        chan_impls("chan_select2"),
+        note="one consumer selecting over 2 channels (cap 128) fed by 2 producers, "
+             "N messages"),
+    Row("chan_uncontended_pair", "ns/pair", 10_000_000, checksum_chan_messages,
+        chan_impls("chan_uncontended_pair"),
+        note="one thread, cap 1024, N x (non-blocking send; non-blocking receive)"),
 ]
 
 
@@ -367,8 +435,19 @@ def build_glib(ctx: Ctx) -> Path:
     flags = pkg_config("glib-2.0", "apt-get install libglib2.0-dev")
     src = PEERS_SRC / "glib" / "bench_glib.c"
     out = ctx.peers_dir / "bench_glib"
-    cmd = [gcc, "-O2", "-DNDEBUG", str(src), "-o", str(out)] + flags
-    return compile_if_stale(cmd, out, [src, BENCH_DIR / "bench_common.h"], ctx, "glib")
+    cmd = [gcc, "-O2", "-DNDEBUG", "-pthread", str(src), "-o", str(out)] + flags
+    return compile_if_stale(cmd, out, [src, BENCH_DIR / "bench_common.h",
+                                       BENCH_DIR / "bench_chan.h"], ctx, "glib")
+
+
+def build_tbb(ctx: Ctx) -> Path:
+    gxx = need_tool("g++", "apt-get install g++")
+    tbb = pkg_config("tbb", "apt-get install libtbb-dev")
+    src = PEERS_SRC / "tbb" / "bench_tbb.cpp"
+    out = ctx.peers_dir / "bench_tbb"
+    cmd = [gxx, "-O2", "-DNDEBUG", "-std=c++17", "-pthread", str(src), "-o", str(out)] + tbb
+    return compile_if_stale(cmd, out, [src, BENCH_DIR / "bench_common.h",
+                                       BENCH_DIR / "bench_chan.h"], ctx, "tbb")
 
 
 def build_probes(ctx: Ctx) -> Path:
@@ -415,9 +494,11 @@ def mirror_sources(src_root: Path, dst_root: Path, entries: List[str]) -> None:
 
 def build_rust(ctx: Ctx) -> Path:
     cargo = cargo_path()
-    if not any(DEBIAN_CRATES.glob("hashbrown-0.12*")):
-        raise BuildError(f"toolchain missing: no hashbrown crate under {DEBIAN_CRATES} "
-                         f"(apt-get install librust-hashbrown-dev)")
+    for crate_glob, package in (("hashbrown-0.12*", "librust-hashbrown-dev"),
+                                ("crossbeam-channel-0.5*", "librust-crossbeam-channel-dev")):
+        if not any(DEBIAN_CRATES.glob(crate_glob)):
+            raise BuildError(f"toolchain missing: no {crate_glob[:-1]} crate under "
+                             f"{DEBIAN_CRATES} (apt-get install {package})")
     # cargo writes Cargo.lock beside Cargo.toml, so it builds a copy of the crate in the
     # build directory: the lock file (generated from Debian's crate set) stays out of the
     # source tree.
@@ -447,8 +528,9 @@ def build_go(ctx: Ctx) -> Path:
 
 PROGRAMS: Dict[str, Program] = {p.key: p for p in [
     Program("gort", "libgort (meson: BUILD/benchmarks/bench_gort)", build_gort),
-    Program("rust", "Rust std (cargo --release)", build_rust),
-    Program("cxx", "C++ libstdc++ (g++ -O2 -DNDEBUG -std=c++17)", build_cxx),
+    Program("rust", "Rust std, hashbrown, crossbeam-channel (cargo --release)", build_rust),
+    Program("cxx", "C++ libstdc++, Abseil (g++ -O2 -DNDEBUG -std=c++17)", build_cxx),
+    Program("tbb", "TBB concurrent_bounded_queue (g++ -O2 -DNDEBUG -std=c++17)", build_tbb),
     Program("go", "Go runtime (go build)", build_go),
     Program("glib", "GLib (gcc -O2 -DNDEBUG, pkg-config glib-2.0)", build_glib),
 ]}
@@ -473,6 +555,10 @@ class Outcome:
         return not self.error
 
     @property
+    def na(self) -> str:
+        return self.impl.na
+
+    @property
     def median(self) -> float:
         return statistics.median(self.values)
 
@@ -484,9 +570,10 @@ def parse_floats(text: str) -> List[float]:
     return values
 
 
-def run_program(exe: Path, args: List[str]) -> subprocess.CompletedProcess:
+def run_program(exe: Path, args: List[str],
+                timeout: float = RUN_TIMEOUT_S) -> subprocess.CompletedProcess:
     return subprocess.run([str(exe)] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=RUN_TIMEOUT_S)
+                          text=True, timeout=timeout)
 
 
 def query_info(exe: Path) -> Tuple[List[str], List[str]]:
@@ -500,12 +587,16 @@ def query_info(exe: Path) -> Tuple[List[str], List[str]]:
     return info, workloads
 
 
-def run_one(exe: Path, row: Row, impl: Impl, n: int, reps: int) -> Outcome:
+def run_one(exe: Path, row: Row, impl: Impl, n: int, reps: int, timeout: float) -> Outcome:
     workload = impl.workload or row.id
     out = Outcome(row, impl, n, reps)
     try:
-        proc = run_program(exe, [workload, str(n), str(reps)])
-    except (OSError, subprocess.TimeoutExpired) as e:
+        proc = run_program(exe, [workload, str(n), str(reps)], timeout)
+    except subprocess.TimeoutExpired:
+        out.error = (f"{exe.name} {workload} {n} {reps} did not finish within {timeout:.0f} s "
+                     f"(killed): hung or far too slow")
+        return out
+    except OSError as e:
         out.error = f"could not run {exe}: {e}"
         return out
     results = [l.split() for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
@@ -655,6 +746,9 @@ def print_table(outcomes: List[Outcome], quick: bool) -> None:
               f"checksum")
         base = next((o for o in row_outcomes if o.impl.program == "gort" and o.ok), None)
         for o in row_outcomes:
+            if o.na:
+                print(f"  {o.impl.label:<{label_w}}  {'n/a':>9}  ({o.na})")
+                continue
             if not o.ok:
                 print(f"  {o.impl.label:<{label_w}}  FAILED: {o.error}")
                 continue
@@ -677,16 +771,18 @@ def write_csv(path: Path, outcomes: List[Outcome], probes: List[dict]) -> None:
             w.writerow(["probe", p["name"], p["unit"], "", len(v), "probe", "",
                         statistics.median(v), min(v), max(v), "", "", "", "ok",
                         ";".join(map(str, v)), ""])
-        medians = {(o.row.id): o.median for o in outcomes if o.ok and o.impl.program == "gort"}
+        medians = {(o.row.id): o.median for o in outcomes
+                   if o.ok and not o.na and o.impl.program == "gort"}
         for o in outcomes:
             base = medians.get(o.row.id)
-            ok = o.ok
+            ok = o.ok and not o.na
             w.writerow(["result", o.row.id, o.row.unit, o.n, o.reps, o.impl.program, o.impl.label,
                         o.median if ok else "", min(o.values) if ok else "",
                         max(o.values) if ok else "",
                         o.median / base if ok and base else "",
                         "" if o.checksum is None else o.checksum, o.row.expected(o.n),
-                        "ok" if ok else "FAILED: " + o.error, ";".join(map(str, o.values)),
+                        "ok" if ok else "n/a: " + o.na if o.na else "FAILED: " + o.error,
+                        ";".join(map(str, o.values)),
                         o.impl.note])
 
 
@@ -702,12 +798,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build-dir", required=True, type=Path, help="meson build directory")
     ap.add_argument("--quick", action="store_true",
-                    help=f"smoke mode: N={QUICK_N:,} per row, {QUICK_REPS} reps")
+                    help=f"smoke mode: N={QUICK_N:,} per row ({PINGPONG_QUICK_N:,} ping-pong "
+                         f"round trips), {QUICK_REPS} reps")
     ap.add_argument("--reps", type=int, help=f"repetitions (default {FULL_REPS}, quick "
                                              f"{QUICK_REPS})")
     ap.add_argument("--rows", default="", help="only rows whose id matches this regex")
     ap.add_argument("--impls", default="",
-                    help="only implementations whose program key (gort, rust, cxx, go, glib) "
+                    help="only implementations whose program key (gort, rust, cxx, tbb, go, "
+                         "glib) "
                          "matches this regex; libgort is always kept as the baseline")
     ap.add_argument("--csv", type=Path, help="CSV output path (default "
                                              "BUILD/benchmarks/results[-quick].csv)")
@@ -739,7 +837,8 @@ def main() -> int:
     failures: List[str] = []
 
     # Build (or find) every program the selected rows need, plus the probes.
-    needed = [k for k in PROGRAMS if any(i.program == k for l in selected.values() for i in l)]
+    needed = [k for k in PROGRAMS
+              if any(i.program == k and not i.na for l in selected.values() for i in l)]
     exes: Dict[str, Path] = {}
     infos: Dict[str, List[str]] = {}
     workloads: Dict[str, List[str]] = {}
@@ -766,6 +865,9 @@ def main() -> int:
         n = row.quick_n if args.quick else row.n
         for impl in selected[row.id]:
             workload = impl.workload or row.id
+            if impl.na:
+                outcomes.append(Outcome(row, impl, n, reps))
+                continue
             if impl.program not in exes:
                 o = Outcome(row, impl, n, reps, error=f"not run: program {impl.program!r} is unavailable "
                                      f"(see its error below)")
@@ -774,7 +876,8 @@ def main() -> int:
                             error=f"{impl.program} does not implement workload {workload!r}")
             else:
                 log(f"running {row.id} / {impl.program} (N={n:,}, {reps} reps)")
-                o = run_one(exes[impl.program], row, impl, n, reps)
+                o = run_one(exes[impl.program], row, impl, n, reps,
+                            QUICK_RUN_TIMEOUT_S if args.quick else RUN_TIMEOUT_S)
             if not o.ok:
                 failures.append(f"{row.id} / {impl.label}: {o.error}")
             outcomes.append(o)

@@ -10,10 +10,11 @@ packages=(
     meson ninja-build pkg-config gcc g++ make bzip2 python3 libatomic-ops-dev libxxhash-dev
     # tests: sanitizers, valgrind, ABI tools
     valgrind binutils abigail-tools
-    # benchmark peers (WORKLOADS.md): Go, GLib, Abseil, Debian's hashbrown crate sources
-    # (under /usr/share/cargo/registry, for the offline Rust peer); Rust comes from cargo
-    # below
-    golang-go libglib2.0-dev libabsl-dev librust-hashbrown-dev
+    # benchmark peers (WORKLOADS.md): Go, GLib, Abseil, TBB, Debian's hashbrown and
+    # crossbeam-channel crate sources (under /usr/share/cargo/registry, for the offline
+    # Rust peer); Rust comes from cargo below
+    golang-go libglib2.0-dev libabsl-dev libtbb-dev librust-hashbrown-dev
+    librust-crossbeam-channel-dev
 )
 command -v cargo >/dev/null 2>&1 || packages+=(cargo)
 

@@ -11,10 +11,17 @@
  * is NULL, lookups use g_hash_table_lookup_extended to learn whether a key is present.
  * There is no presize API. The string table uses g_str_hash/g_str_equal and, like
  * libgort, owns a copy of each key (g_strdup in, g_free on removal).
+ *
+ * The channel rows use GAsyncQueue (g_async_queue_push/pop/try_pop), on pthreads started
+ * by bench_team_run (bench_chan.h). A GAsyncQueue is unbounded (push never blocks, so the
+ * capacities of WORKLOADS.md do not apply), has no rendezvous mode, no close and no
+ * select: the ping-pong row uses two queues, the end of a stream is one sentinel message
+ * per consumer, and chan_select2 is not implemented. A queue holds pointers and refuses
+ * NULL, so message v travels as GSIZE_TO_POINTER(v + 1).
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "../../bench_common.h"
+#include "../../bench_chan.h"
 
 #include <glib.h>
 
@@ -320,6 +327,174 @@ static int map_mem(uint64_t n, bench_sample *out)
     return 0;
 }
 
+/* ---- Channel rows: GAsyncQueue (see the top of this file and bench_chan.h) ---- */
+
+#define GLIB_IMPL "bench_glib"
+#define QUEUE_END GSIZE_TO_POINTER(G_MAXSIZE) /* end of stream: one per consumer */
+
+static inline gpointer msg_encode(uint64_t v)
+{
+    return GSIZE_TO_POINTER((gsize)v + 1);
+}
+
+static inline uint64_t msg_decode(gpointer p)
+{
+    return (uint64_t)GPOINTER_TO_SIZE(p) - 1;
+}
+
+/* Producer `first` of `step`: push first, first + step, ... below n. */
+typedef struct queue_producer {
+    GAsyncQueue *q;
+    uint64_t first, step, n;
+} queue_producer;
+
+static void queue_produce(void *arg)
+{
+    const queue_producer *p = (const queue_producer *)arg;
+    for (uint64_t v = p->first; v < p->n; v += p->step)
+        g_async_queue_push(p->q, msg_encode(v));
+}
+
+/* Consumer: pop until the end-of-stream sentinel. */
+typedef struct queue_consumer {
+    GAsyncQueue *q;
+    uint64_t mask;
+    bench_tally tally;
+} queue_consumer;
+
+static void queue_consume(void *arg)
+{
+    queue_consumer *k = (queue_consumer *)arg;
+    for (;;) {
+        gpointer p = g_async_queue_pop(k->q);
+        if (p == QUEUE_END)
+            break;
+        bench_tally_add(&k->tally, msg_decode(p), k->mask);
+    }
+}
+
+/* The "close": one sentinel per consumer, pushed after the producers are done. */
+typedef struct queue_closer {
+    GAsyncQueue *q;
+    size_t consumers;
+} queue_closer;
+
+static void queue_close(void *arg)
+{
+    const queue_closer *c = (const queue_closer *)arg;
+    for (size_t i = 0; i < c->consumers; i++)
+        g_async_queue_push(c->q, QUEUE_END);
+}
+
+/* np producers and nc consumers on one (unbounded) queue. */
+static int queue_team_row(uint64_t n, size_t np, size_t nc, bench_sample *out)
+{
+    GAsyncQueue *q = g_async_queue_new();
+    queue_producer producers[BENCH_CHAN_MAX_PRODUCERS];
+    queue_consumer consumers[BENCH_CHAN_MAX_PRODUCERS];
+    bench_worker pw[BENCH_CHAN_MAX_PRODUCERS], cw[BENCH_CHAN_MAX_PRODUCERS];
+    bench_tally tallies[BENCH_CHAN_MAX_PRODUCERS];
+    queue_closer closer = {q, nc};
+    uint64_t elapsed;
+    for (size_t i = 0; i < np; i++) {
+        producers[i] = (queue_producer){q, i, np, n};
+        pw[i] = (bench_worker){queue_produce, &producers[i]};
+    }
+    for (size_t i = 0; i < nc; i++) {
+        memset(&consumers[i], 0, sizeof consumers[i]);
+        consumers[i].q = q;
+        consumers[i].mask = np - 1;
+        cw[i] = (bench_worker){queue_consume, &consumers[i]};
+    }
+    bench_team_run(GLIB_IMPL, pw, np, cw, nc, queue_close, &closer, &elapsed);
+    g_async_queue_unref(q);
+    for (size_t i = 0; i < nc; i++)
+        tallies[i] = consumers[i].tally;
+    out->value = bench_ns_per_op(0, elapsed, n);
+    return bench_tally_check(GLIB_IMPL, tallies, nc, n, out);
+}
+
+static int chan_spsc(uint64_t n, bench_sample *out)
+{
+    return queue_team_row(n, 1, 1, out);
+}
+
+static int chan_mpmc(uint64_t n, bench_sample *out)
+{
+    return queue_team_row(n, 4, 4, out);
+}
+
+/* chan_unbuf_pingpong with two queues: the pinger pushes i on ping and pops it back from
+ * pong; the ponger echoes n values. (No rendezvous: a push returns at once.) */
+typedef struct queue_pingpong {
+    GAsyncQueue *ping, *pong;
+    uint64_t n;
+    bench_tally tally;
+} queue_pingpong;
+
+static void queue_pinger(void *arg)
+{
+    queue_pingpong *pp = (queue_pingpong *)arg;
+    for (uint64_t i = 0; i < pp->n; i++) {
+        g_async_queue_push(pp->ping, msg_encode(i));
+        uint64_t v = msg_decode(g_async_queue_pop(pp->pong));
+        if (v != i)
+            bench_chan_die(GLIB_IMPL, "ping-pong: wrong value back");
+        bench_tally_add(&pp->tally, v, 0);
+    }
+}
+
+static void queue_ponger(void *arg)
+{
+    queue_pingpong *pp = (queue_pingpong *)arg;
+    for (uint64_t i = 0; i < pp->n; i++)
+        g_async_queue_push(pp->pong, g_async_queue_pop(pp->ping));
+}
+
+static int chan_pingpong(uint64_t n, bench_sample *out)
+{
+    queue_pingpong pp;
+    memset(&pp, 0, sizeof pp);
+    pp.ping = g_async_queue_new();
+    pp.pong = g_async_queue_new();
+    pp.n = n;
+    bench_worker pinger = {queue_pinger, &pp}, ponger = {queue_ponger, &pp};
+    uint64_t elapsed;
+    bench_team_run(GLIB_IMPL, &pinger, 1, &ponger, 1, NULL, NULL, &elapsed);
+    g_async_queue_unref(pp.ping);
+    g_async_queue_unref(pp.pong);
+    out->value = bench_ns_per_op(0, elapsed, n);
+    return bench_tally_check(GLIB_IMPL, &pp.tally, 1, n, out);
+}
+
+/* chan_uncontended_pair: one thread, n x (push i; try_pop), the pop must give i back.
+ * (The push cannot fail: the queue is unbounded.) */
+static int chan_uncontended_pair(uint64_t n, bench_sample *out)
+{
+    GAsyncQueue *q = g_async_queue_new();
+    bench_tally tally;
+    uint64_t i;
+    memset(&tally, 0, sizeof tally);
+
+    uint64_t t0 = bench_now_ns();
+    for (i = 0; i < n; i++) {
+        g_async_queue_push(q, msg_encode(i));
+        gpointer p = g_async_queue_try_pop(q);
+        if (p == NULL || msg_decode(p) != i)
+            break;
+        bench_tally_add(&tally, i, 0);
+    }
+    uint64_t t1 = bench_now_ns();
+
+    g_async_queue_unref(q);
+    if (i != n) {
+        fprintf(stderr, GLIB_IMPL ": try_pop did not give back %" PRIu64 "\n", i);
+        return 1;
+    }
+    out->value = bench_ns_per_op(t0, t1, n);
+    return bench_tally_check(GLIB_IMPL, &tally, 1, n, out);
+}
+
 static void print_info(void)
 {
     printf("INFO glib %u.%u.%u\n", glib_major_version, glib_minor_version, glib_micro_version);
@@ -342,6 +517,11 @@ static const bench_workload workloads[] = {
     {"map_str_insert_1m", map_str_insert},
     {"map_str_lookup_1m", map_str_lookup},
     {"map_mem_1m", map_mem},
+    {"chan_spsc_buf1024", chan_spsc},
+    {"chan_mpmc_4x4_buf1024", chan_mpmc},
+    {"chan_unbuf_pingpong", chan_pingpong},
+    {"chan_uncontended_pair", chan_uncontended_pair},
+    /* chan_select2: GAsyncQueue has no select */
 };
 
 int main(int argc, char **argv)

@@ -1,6 +1,6 @@
-// Go peer: the runtime's own slices and maps (and later channels, on goroutines). One
-// function per workload, registered in `workloads`, mirroring bench_gort.c; the map
-// workloads are in maps.go. The driver protocol is documented at the top of run.py:
+// Go peer: the runtime's own slices, maps and channels (on goroutines). One function per
+// workload, registered in `workloads`, mirroring bench_gort.c; the map workloads are in
+// maps.go, the channel workloads in chans.go. The driver protocol is documented at the top of run.py:
 //
 //	bench_go info                    INFO lines, then "WORKLOADS <name>..."
 //	bench_go <workload> <n> <reps>   "RESULT <workload> go <v1,...,vreps> <checksum>"
@@ -44,6 +44,11 @@ var workloads = []workload{
 	{"map_str_insert_1m", mapStrInsert},
 	{"map_str_lookup_1m", mapStrLookup},
 	{"map_mem_1m", mapMem},
+	{"chan_spsc_buf1024", chanSPSC},
+	{"chan_mpmc_4x4_buf1024", chanMPMC},
+	{"chan_unbuf_pingpong", chanPingPong},
+	{"chan_select2", chanSelect2},
+	{"chan_uncontended_pair", chanUncontendedPair},
 }
 
 func nsPerOp(t0 time.Time, ops uint64) float64 {

@@ -1,11 +1,13 @@
-//! Rust peer: std's `Vec`, std's `HashMap` (SipHash and Fx) and hashbrown's `HashMap`
-//! (later mpsc, crossbeam-channel). One function per workload, registered in
-//! `workloads()`, mirroring bench_gort.c; the map workloads are in maps.rs. The driver
-//! protocol is documented at the top of run.py:
+//! Rust peer: std's `Vec`, std's `HashMap` (SipHash and Fx), hashbrown's `HashMap`, and
+//! the channels of crossbeam-channel and std (`sync_channel`). One function per workload,
+//! registered in `workloads()`, mirroring bench_gort.c; the map workloads are in maps.rs,
+//! the channel workloads in chans.rs. The driver protocol is documented at the top of
+//! run.py:
 //!
 //!   bench_rust info                    INFO lines, then "WORKLOADS <name>..."
 //!   bench_rust <workload> <n> <reps>   "RESULT <workload> rust <v1,...,vreps> <checksum>"
 
+mod chans;
 mod counting_alloc;
 mod fx;
 mod maps;
@@ -31,6 +33,7 @@ fn workloads() -> Vec<(String, RunFn)> {
         ("slice_append_struct64_1m".to_string(), slice_append_struct64),
     ];
     maps::workloads(&mut table);
+    chans::workloads(&mut table);
     table
 }
 
@@ -103,6 +106,7 @@ fn main() -> ExitCode {
     if args.len() == 2 && args[1] == "info" {
         println!("INFO impl rust");
         println!("INFO hashbrown 0.12 (Debian librust-hashbrown-dev, default hasher aHash)");
+        println!("INFO crossbeam-channel 0.5 (Debian librust-crossbeam-channel-dev)");
         let names: Vec<&str> = table.iter().map(|w| w.0.as_str()).collect();
         println!("WORKLOADS {}", names.join(" "));
         return ExitCode::SUCCESS;
