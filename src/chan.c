@@ -101,10 +101,21 @@ gort__waiter *gort__waitq_claim(gort__waitq *q)
 
 /* ---- value movement ---- */
 
+/* memcpy with the common element sizes as constants, so they compile to moves. */
+static inline void copy_bytes(void *dst, const void *src, size_t size)
+{
+    switch (size) {
+    case 8: memcpy(dst, src, 8); break;
+    case 4: memcpy(dst, src, 4); break;
+    case 16: memcpy(dst, src, 16); break;
+    default: memcpy(dst, src, size);
+    }
+}
+
 static void copy_value(const gort_chan *c, void *dst, const void *src)
 {
     if (src)
-        memcpy(dst, src, c->elem_size);
+        copy_bytes(dst, src, c->elem_size);
     else
         memset(dst, 0, c->elem_size);
 }
@@ -113,7 +124,7 @@ static void copy_value(const gort_chan *c, void *dst, const void *src)
 static void move_out(const gort_chan *c, void *dst, void *src)
 {
     if (dst)
-        memcpy(dst, src, c->elem_size);
+        copy_bytes(dst, src, c->elem_size);
     else if (c->owns_refs)
         gort__values_drop(c->type, src, 1);
 }
@@ -428,6 +439,25 @@ static int send_locked(gort_chan *c, const void *value)
     return GORT_EAGAIN;
 }
 
+/* The blocking part of a send (c->lock held, released here): spin for room, then
+ * park in sendq. Kept out of line so the common paths stay small. */
+static __attribute__((noinline)) int send_waiting(gort_chan *c, const void *value,
+                                                  int64_t timeout_ns)
+{
+    gort__lock_release(&c->lock);
+    spin_for_buffer(c, true);
+    gort__lock_acquire(&c->lock);
+    int status = send_locked(c, value);
+    if (status != GORT_EAGAIN)
+        return status;
+    gort__wait wait;
+    gort__waiter me;
+    wait_init(&wait, &me, c, (void *)value, true);
+    if (!park_on(c, &c->sendq, &me, gort__deadline_after(timeout_ns)))
+        return GORT_ETIMEDOUT;
+    return wait.success ? GORT_OK : GORT_ECLOSED;
+}
+
 /* The send proper, with the value already staged. Returns GORT_OK, GORT_ECLOSED,
  * GORT_EAGAIN or GORT_ETIMEDOUT; on OK the staged value belongs to the channel or a
  * receiver, otherwise it is still the caller's. */
@@ -435,32 +465,20 @@ static int send_staged(gort_chan *c, const void *value, int64_t timeout_ns)
 {
     gort__lock_acquire(&c->lock);
     int status = send_locked(c, value);
-    if (status == GORT_EAGAIN && timeout_ns != 0) {
-        gort__lock_release(&c->lock);
-        spin_for_buffer(c, true);
-        gort__lock_acquire(&c->lock);
-        status = send_locked(c, value);
-    }
-    if (status != GORT_EAGAIN)
+    if (GORT_LIKELY(status != GORT_EAGAIN))
         return status;
     if (timeout_ns == 0) {
         gort__lock_release(&c->lock);
         return GORT_EAGAIN;
     }
-    gort__wait wait;
-    gort__waiter self;
-    wait_init(&wait, &self, c, (void *)value, true);
-    if (!park_on(c, &c->sendq, &self, gort__deadline_after(timeout_ns)))
-        return GORT_ETIMEDOUT;
-    return wait.success ? GORT_OK : GORT_ECLOSED;
+    return send_waiting(c, value, timeout_ns);
 }
 
-static int chan_send(gort_chan *c, const void *value, int64_t timeout_ns)
+/* A send of a reference-owning value: clone it first (outside the lock), and drop the
+ * clone if the send fails. */
+static __attribute__((noinline)) int send_owned(gort_chan *c, const void *value,
+                                                int64_t timeout_ns)
 {
-    if (!c)
-        return GORT_EINVAL;
-    if (timeout_ns == 0 && !gort__atomic_load_acquire(&c->closed) && gort__chan_full(c))
-        return GORT_EAGAIN;
     _Alignas(16) char inline_stage[STAGE_INLINE];
     void *stage = inline_stage;
     if (c->owns_refs && value && c->elem_size > STAGE_INLINE &&
@@ -476,6 +494,17 @@ static int chan_send(gort_chan *c, const void *value, int64_t timeout_ns)
     if (stage != inline_stage)
         gort__free(c->heap, stage, c->elem_size, c->type->align);
     return status;
+}
+
+static int chan_send(gort_chan *c, const void *value, int64_t timeout_ns)
+{
+    if (!c)
+        return GORT_EINVAL;
+    if (timeout_ns == 0 && !gort__atomic_load_acquire(&c->closed) && gort__chan_full(c))
+        return GORT_EAGAIN;
+    if (c->owns_refs && value)
+        return send_owned(c, value, timeout_ns);
+    return send_staged(c, value, timeout_ns);
 }
 
 int gort_chan_send(gort_chan *c, const void *value)
@@ -525,30 +554,37 @@ static int recv_locked(gort_chan *c, void *out, bool *received)
     return GORT_EAGAIN;
 }
 
+/* The blocking part of a receive (c->lock held, released here). */
+static __attribute__((noinline)) int recv_waiting(gort_chan *c, void *out, bool *received,
+                                                  int64_t timeout_ns)
+{
+    gort__lock_release(&c->lock);
+    spin_for_buffer(c, false);
+    gort__lock_acquire(&c->lock);
+    int status = recv_locked(c, out, received);
+    if (status != GORT_EAGAIN)
+        return status;
+    gort__wait wait;
+    gort__waiter me;
+    wait_init(&wait, &me, c, out, false);
+    if (!park_on(c, &c->recvq, &me, gort__deadline_after(timeout_ns)))
+        return GORT_ETIMEDOUT;
+    *received = wait.success; /* a closer zeroed *out */
+    return GORT_OK;
+}
+
 /* Returns GORT_OK (with *received set), GORT_EAGAIN or GORT_ETIMEDOUT. */
 static int recv_blocking(gort_chan *c, void *out, bool *received, int64_t timeout_ns)
 {
     gort__lock_acquire(&c->lock);
     int status = recv_locked(c, out, received);
-    if (status == GORT_EAGAIN && timeout_ns != 0) {
-        gort__lock_release(&c->lock);
-        spin_for_buffer(c, false);
-        gort__lock_acquire(&c->lock);
-        status = recv_locked(c, out, received);
-    }
-    if (status != GORT_EAGAIN)
+    if (GORT_LIKELY(status != GORT_EAGAIN))
         return status;
     if (timeout_ns == 0) {
         gort__lock_release(&c->lock);
         return GORT_EAGAIN;
     }
-    gort__wait wait;
-    gort__waiter self;
-    wait_init(&wait, &self, c, out, false);
-    if (!park_on(c, &c->recvq, &self, gort__deadline_after(timeout_ns)))
-        return GORT_ETIMEDOUT;
-    *received = wait.success; /* a closer zeroed *out */
-    return GORT_OK;
+    return recv_waiting(c, out, received, timeout_ns);
 }
 
 static int chan_recv(gort_chan *c, void *out, int *ok, int64_t timeout_ns)
