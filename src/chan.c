@@ -41,8 +41,9 @@
 #include "type.h"
 
 enum {
-    STAGE_INLINE = 128, /* reference-owning values up to this size are staged on the stack */
-    BUFFER_SPINS = 64,  /* ~1.5 µs of PAUSE: a few messages' worth at full speed */
+    BUFFER_SPINS = 64,      /* ~1.5 µs of PAUSE: a few messages' worth at full speed */
+    DISCARD_INLINE = 1024,  /* discarded reference-owning values up to this size go
+                               through a stack buffer */
 };
 
 static char *slot_at(const gort_chan *c, size_t index)
@@ -85,18 +86,24 @@ void gort__waitq_unlink(gort__waitq *q, gort__waiter *w)
     w->queued = false;
 }
 
-gort__waiter *gort__waitq_claim(gort__waitq *q)
+gort__waiter *gort__waitq_claim(gort_chan *c, gort__waitq *q)
 {
+    bool dropped = false;
     for (;;) {
         gort__waiter *w = waiter_of(gort__atomic_load_relaxed(&q->first));
         if (!w)
-            return NULL;
+            break;
         gort__waitq_unlink(q, w);
-        /* Lost: that select already committed through another case (its owner will
-         * find this waiter unlinked when it cleans up). */
         if (gort__atomic_cas(&w->wait->done, 0, 1))
             return w;
+        /* Lost: that select already committed through another case (its owner will
+         * find this waiter unlinked when it cleans up). The queue changed, so the
+         * pollable fds may have to go quiet. */
+        dropped = true;
     }
+    if (dropped)
+        gort__chan_changed(c);
+    return NULL;
 }
 
 /* ---- value movement ---- */
@@ -120,13 +127,15 @@ static void copy_value(const gort_chan *c, void *dst, const void *src)
         memset(dst, 0, c->elem_size);
 }
 
-/* Moves the value at src (owned by the channel) to dst, or drops it when dst is NULL. */
-static void move_out(const gort_chan *c, void *dst, void *src)
+/* Moves the value at src (owned by the channel) to dst; a NULL dst discards it. Only
+ * pointer-free values are ever discarded here: a discarding receive of a
+ * reference-owning type receives into a temporary and drops it after the lock is
+ * released (recv_discarding, select's scratch), so hooks never run under a lock. */
+static void move_out(const gort_chan *c, void *dst, const void *src)
 {
+    GORT_ASSERT(dst || !c->owns_refs);
     if (dst)
         copy_bytes(dst, src, c->elem_size);
-    else if (c->owns_refs)
-        gort__values_drop(c->type, src, 1);
 }
 
 void gort__zero_out(const gort_chan *c, void *out)
@@ -135,11 +144,14 @@ void gort__zero_out(const gort_chan *c, void *out)
         memset(out, 0, c->elem_size);
 }
 
-int gort__stage_value(const gort_chan *c, const void *value, void *stage,
+int gort__stage_value(const gort_chan *c, const void *value, gort_str *stage,
                       const void **out)
 {
-    if (!c->owns_refs || !value) {
-        *out = value;
+    *out = value;
+    if (!c->owns_refs || !value)
+        return GORT_OK;
+    if (c->type->kind != GORT_KIND_STR) {
+        gort__values_retain(c->type, value, 1); /* the caller's bytes, now with a ref */
         return GORT_OK;
     }
     int status = gort__values_clone(c->type, stage, value, 1);
@@ -148,29 +160,25 @@ int gort__stage_value(const gort_chan *c, const void *value, void *stage,
     return status;
 }
 
-void gort__unstage_value(const gort_chan *c, const void *staged, const void *value)
+void gort__unstage_value(const gort_chan *c, const void *staged)
 {
-    if (staged && staged != value)
+    if (c->owns_refs && staged)
         gort__values_drop(c->type, (void *)staged, 1);
 }
 
 void gort__send_to_receiver(gort_chan *c, gort__waiter *receiver, const void *value)
 {
-    if (receiver->elem) {
+    GORT_ASSERT(receiver->elem || !c->owns_refs);
+    if (receiver->elem)
         copy_value(c, receiver->elem, value);
-    } else if (c->owns_refs && value) {
-        /* The receiver discards: the staged clone dies here. */
-        gort__values_drop(c->type, (void *)value, 1);
-    }
 }
 
 void gort__recv_from_sender(gort_chan *c, gort__waiter *sender, void *out)
 {
+    GORT_ASSERT(out || !c->owns_refs);
     if (c->cap == 0) {
         if (out)
             copy_value(c, out, sender->elem);
-        else if (c->owns_refs && sender->elem)
-            gort__values_drop(c->type, sender->elem, 1);
         return;
     }
     /* Full buffer: take the head, put the sender's value in its place; the ring stays
@@ -253,8 +261,7 @@ int gort_chan_create(gort_type *elem_type, int64_t cap, gort_heap *heap, gort_ch
     size_t align = elem_type->align > _Alignof(gort_chan) ? elem_type->align
                                                           : _Alignof(gort_chan);
     size_t header = gort__align_up(sizeof(gort_chan), align), buf_bytes, total;
-    if ((uint64_t)cap > GORT_MAX_ALLOC ||
-        !gort__size_mul(elem_type->size, (size_t)cap, &buf_bytes) ||
+    if (!gort__size_mul(elem_type->size, (size_t)cap, &buf_bytes) ||
         !gort__size_add(header, buf_bytes, &total))
         return GORT_EOVERFLOW;
     heap = gort__heap_resolve(heap);
@@ -422,7 +429,7 @@ static int send_locked(gort_chan *c, const void *value)
         gort__lock_release(&c->lock);
         return GORT_ECLOSED;
     }
-    gort__waiter *receiver = gort__waitq_claim(&c->recvq);
+    gort__waiter *receiver = gort__waitq_claim(c, &c->recvq);
     if (receiver) {
         gort__send_to_receiver(c, receiver, value);
         gort__chan_changed(c);
@@ -479,20 +486,14 @@ static int send_staged(gort_chan *c, const void *value, int64_t timeout_ns)
 static __attribute__((noinline)) int send_owned(gort_chan *c, const void *value,
                                                 int64_t timeout_ns)
 {
-    _Alignas(16) char inline_stage[STAGE_INLINE];
-    void *stage = inline_stage;
-    if (c->owns_refs && value && c->elem_size > STAGE_INLINE &&
-        !(stage = gort__alloc(c->heap, c->elem_size, c->type->align)))
-        return GORT_ENOMEM;
+    gort_str stage;
     const void *staged;
-    int status = gort__stage_value(c, value, stage, &staged);
-    if (status == GORT_OK) {
-        status = send_staged(c, staged, timeout_ns);
-        if (status != GORT_OK)
-            gort__unstage_value(c, staged, value);
-    }
-    if (stage != inline_stage)
-        gort__free(c->heap, stage, c->elem_size, c->type->align);
+    int status = gort__stage_value(c, value, &stage, &staged);
+    if (status != GORT_OK)
+        return status;
+    status = send_staged(c, staged, timeout_ns);
+    if (status != GORT_OK)
+        gort__unstage_value(c, staged);
     return status;
 }
 
@@ -535,7 +536,7 @@ static int recv_locked(gort_chan *c, void *out, bool *received)
         *received = false;
         return GORT_OK;
     }
-    gort__waiter *sender = closed ? NULL : gort__waitq_claim(&c->sendq);
+    gort__waiter *sender = closed ? NULL : gort__waitq_claim(c, &c->sendq);
     if (sender) {
         gort__recv_from_sender(c, sender, out);
         gort__chan_changed(c);
@@ -587,6 +588,24 @@ static int recv_blocking(gort_chan *c, void *out, bool *received, int64_t timeou
     return recv_waiting(c, out, received, timeout_ns);
 }
 
+/* A receive into NULL of a reference-owning type: receive into a temporary, then drop
+ * the value once no lock is held (its release hook may call into this channel). */
+static __attribute__((noinline)) int recv_discarding(gort_chan *c, bool *received,
+                                                     int64_t timeout_ns)
+{
+    _Alignas(16) char inline_buffer[DISCARD_INLINE];
+    void *buffer = inline_buffer;
+    if (c->elem_size > DISCARD_INLINE &&
+        !(buffer = gort__alloc(c->heap, c->elem_size, c->type->align)))
+        return GORT_ENOMEM;
+    int status = recv_blocking(c, buffer, received, timeout_ns);
+    if (status == GORT_OK && *received)
+        gort__values_drop(c->type, buffer, 1);
+    if (buffer != inline_buffer)
+        gort__free(c->heap, buffer, c->elem_size, c->type->align);
+    return status;
+}
+
 static int chan_recv(gort_chan *c, void *out, int *ok, int64_t timeout_ns)
 {
     if (!c)
@@ -602,7 +621,8 @@ static int chan_recv(gort_chan *c, void *out, int *ok, int64_t timeout_ns)
         }
     }
     bool received = false;
-    int status = recv_blocking(c, out, &received, timeout_ns);
+    int status = !out && c->owns_refs ? recv_discarding(c, &received, timeout_ns)
+                                      : recv_blocking(c, out, &received, timeout_ns);
     if (status == GORT_OK && ok)
         *ok = received;
     return status;
@@ -629,7 +649,7 @@ int gort_chan_recv_timeout(gort_chan *c, void *out, int *ok, int64_t timeout_ns)
 static void claim_all(gort_chan *c, gort__waitq *q, gort__waiter **woken)
 {
     gort__waiter *w;
-    while ((w = gort__waitq_claim(q))) {
+    while ((w = gort__waitq_claim(c, q))) {
         if (!w->is_send)
             gort__zero_out(c, w->elem);
         w->next = *woken;

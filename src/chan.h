@@ -71,7 +71,7 @@ void gort__waitq_push(gort__waitq *q, gort__waiter *w);
 void gort__waitq_unlink(gort__waitq *q, gort__waiter *w);
 /* Pops the first waiter whose operation this caller claims (CAS on wait->done),
  * dropping any whose operation is already claimed elsewhere. NULL if none. */
-gort__waiter *gort__waitq_claim(gort__waitq *q);
+gort__waiter *gort__waitq_claim(gort_chan *c, gort__waitq *q);
 
 static inline bool gort__waitq_empty(const gort__waitq *q)
 {
@@ -128,13 +128,15 @@ static inline void gort__wake(gort__waiter *w, bool success)
     gort__unpark(&wait->parker);
 }
 
-/* ---- staging: values of reference-owning types are cloned before any lock ---- */
+/* ---- staging: a send takes its references before any lock ---- */
 
-/* The bytes of a value a send hands over: `value` itself for plain types (NULL means
- * the zero value), or a clone in `stage` for types that own references. */
-int gort__stage_value(const gort_chan *c, const void *value, void *stage,
+/* Takes the reference a send hands over and sets *out to the bytes to send: `value`
+ * itself (NULL means the zero value) for plain types, and for hooked types after
+ * retaining its pointer words in place; for str a private copy in *stage. Hooks thus
+ * never run under a channel lock, and only a str copy can fail (GORT_ENOMEM). */
+int gort__stage_value(const gort_chan *c, const void *value, gort_str *stage,
                       const void **out);
-/* Drops a staged clone that was not sent. */
-void gort__unstage_value(const gort_chan *c, const void *staged, const void *value);
+/* Gives back what gort__stage_value took, for a send that did not happen. */
+void gort__unstage_value(const gort_chan *c, const void *staged);
 
 #endif /* GORT_CHAN_INTERNAL_H */

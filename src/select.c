@@ -31,8 +31,8 @@ typedef struct select_state {
     uint32_t *lock_order;     /* the same, sorted by channel address */
     size_t n_order;
     gort__waiter *waiters;    /* one per entry of lock_order */
-    const void **send_values; /* per case: the (staged) value a send hands over */
-    char *stage;              /* clones of reference-owning send values */
+    void **elems;             /* per case: a send's staged value, a receive's destination */
+    char *stage;              /* str copies to send, temporaries for discarding receives */
     gort__wait wait;
 } select_state;
 
@@ -69,16 +69,30 @@ static int validate(const gort_select_case *cases, size_t n_cases, size_t *chose
     return GORT_OK;
 }
 
-/* Bytes of staging the send cases need (reference-owning types only). */
+/* Stage bytes case i needs: a str copy for a send of a string, a temporary for a
+ * receive that discards a reference-owning value (dropped after the locks are gone). */
+static size_t stage_bytes_of(const gort_select_case *sc)
+{
+    const gort_chan *c = sc->chan;
+    if (!c || !c->owns_refs)
+        return 0;
+    if (sc->op == GORT_SELECT_SEND)
+        return sc->value && c->type->kind == GORT_KIND_STR
+                   ? gort__align_up(sizeof(gort_str), STAGE_ALIGN) : 0;
+    return sc->value ? 0 : gort__align_up(c->elem_size, STAGE_ALIGN);
+}
+
 static size_t stage_bytes(const gort_select_case *cases, size_t n_cases)
 {
     size_t bytes = 0;
-    for (size_t i = 0; i < n_cases; i++) {
-        const gort_chan *c = cases[i].chan;
-        if (c && cases[i].op == GORT_SELECT_SEND && c->owns_refs && cases[i].value)
-            bytes += gort__align_up(c->elem_size, STAGE_ALIGN);
-    }
+    for (size_t i = 0; i < n_cases; i++)
+        bytes += stage_bytes_of(&cases[i]);
     return bytes;
+}
+
+static bool discards_owned(const select_state *s, size_t i)
+{
+    return !is_send(s, (uint32_t)i) && !s->cases[i].value && chan_of(s, (uint32_t)i)->owns_refs;
 }
 
 /* Bytes of the heap scratch block for a large select: the arrays, then the stage. */
@@ -92,8 +106,8 @@ static size_t scratch_bytes(size_t n_cases, size_t stage)
 static void carve_scratch(select_state *s, char *block, size_t n_cases)
 {
     s->waiters = (gort__waiter *)block;
-    s->send_values = (const void **)(s->waiters + n_cases);
-    s->poll_order = (uint32_t *)(s->send_values + n_cases);
+    s->elems = (void **)(s->waiters + n_cases);
+    s->poll_order = (uint32_t *)(s->elems + n_cases);
     s->lock_order = s->poll_order + n_cases;
     s->stage = block + gort__align_up((size_t)((char *)(s->lock_order + n_cases) - block),
                                       STAGE_ALIGN);
@@ -187,34 +201,45 @@ static void unlock_all(const select_state *s)
     }
 }
 
-/* ---- staging of send values ---- */
+/* ---- staging: send values and receive destinations ---- */
 
-static void unstage_all_but(select_state *s, size_t keep)
+/* Gives back the references staged for the send cases among the first n of the poll
+ * order, except case keep (the committed one, whose references moved on). */
+static void unstage_sends(select_state *s, size_t n, size_t keep)
 {
-    for (size_t k = 0; k < s->n_order; k++) {
+    for (size_t k = 0; k < n; k++) {
         uint32_t i = s->poll_order[k];
         if (i != keep && is_send(s, i))
-            gort__unstage_value(chan_of(s, i), s->send_values[i], s->cases[i].value);
+            gort__unstage_value(chan_of(s, i), s->elems[i]);
     }
 }
 
-static int stage_all(select_state *s)
+static void unstage_all_but(select_state *s, size_t keep)
+{
+    unstage_sends(s, s->n_order, keep);
+}
+
+/* Fills elems: each send's staged value (references taken now, outside any lock) and
+ * each receive's destination (a stage temporary when it discards an owned value). */
+static int prepare_elems(select_state *s)
 {
     char *next = s->stage;
     for (size_t k = 0; k < s->n_order; k++) {
         uint32_t i = s->poll_order[k];
-        s->send_values[i] = NULL;
-        if (!is_send(s, i))
-            continue;
-        gort_chan *c = chan_of(s, i);
-        int status = gort__stage_value(c, s->cases[i].value, next, &s->send_values[i]);
-        if (status != GORT_OK) {
-            s->n_order = k; /* unstage only what was staged */
-            unstage_all_but(s, SIZE_MAX);
-            return status;
+        size_t bytes = stage_bytes_of(&s->cases[i]);
+        if (!is_send(s, i)) {
+            s->elems[i] = bytes ? next : s->cases[i].value;
+        } else {
+            const void *staged;
+            int status = gort__stage_value(chan_of(s, i), s->cases[i].value,
+                                           (gort_str *)(void *)next, &staged);
+            if (status != GORT_OK) {
+                unstage_sends(s, k, SIZE_MAX);
+                return status;
+            }
+            s->elems[i] = (void *)staged;
         }
-        if (s->send_values[i] == next)
-            next += gort__align_up(c->elem_size, STAGE_ALIGN);
+        next += bytes;
     }
     return GORT_OK;
 }
@@ -224,8 +249,8 @@ static int stage_all(select_state *s)
 static bool try_recv_case(select_state *s, uint32_t i, outcome *out, gort__waiter **wake)
 {
     gort_chan *c = chan_of(s, i);
-    void *dst = s->cases[i].value;
-    gort__waiter *sender = gort__waitq_claim(&c->sendq);
+    void *dst = s->elems[i];
+    gort__waiter *sender = gort__waitq_claim(c, &c->sendq);
     if (sender) {
         gort__recv_from_sender(c, sender, dst);
         *wake = sender;
@@ -249,12 +274,12 @@ static bool try_send_case(select_state *s, uint32_t i, outcome *out, gort__waite
         *out = (outcome){GORT_ECLOSED, i, false};
         return true;
     }
-    gort__waiter *receiver = gort__waitq_claim(&c->recvq);
+    gort__waiter *receiver = gort__waitq_claim(c, &c->recvq);
     if (receiver) {
-        gort__send_to_receiver(c, receiver, s->send_values[i]);
+        gort__send_to_receiver(c, receiver, s->elems[i]);
         *wake = receiver;
     } else if (gort__atomic_load_relaxed(&c->count) < c->cap) {
-        gort__buffer_put(c, s->send_values[i]);
+        gort__buffer_put(c, s->elems[i]);
     } else {
         return false;
     }
@@ -332,23 +357,22 @@ static void enqueue_all(select_state *s)
     for (size_t k = 0; k < s->n_order; k++) {
         uint32_t i = s->lock_order[k];
         gort__waiter *w = &s->waiters[k];
-        void *elem = is_send(s, i) ? (void *)s->send_values[i] : s->cases[i].value;
-        *w = (gort__waiter){.wait = &s->wait, .chan = chan_of(s, i), .elem = elem,
+        *w = (gort__waiter){.wait = &s->wait, .chan = chan_of(s, i), .elem = s->elems[i],
                             .case_index = i, .is_send = is_send(s, i)};
         gort__waitq_push(queue_for(s, i), w);
         gort__chan_changed(w->chan);
     }
 }
 
-/* Unlinks every waiter still queued (all locks held). */
+/* Unlinks every waiter still queued (all locks held). Every channel's fds are brought
+ * up to date, queued or not: a partner may have unlinked one of ours without a
+ * transfer on that channel. */
 static void dequeue_all(select_state *s)
 {
     for (size_t k = 0; k < s->n_order; k++) {
         gort__waiter *w = &s->waiters[k];
-        if (w->queued) {
-            gort__waitq_unlink(queue_for(s, (uint32_t)w->case_index), w);
-            gort__chan_changed(w->chan);
-        }
+        gort__waitq_unlink(queue_for(s, (uint32_t)w->case_index), w);
+        gort__chan_changed(w->chan);
     }
 }
 
@@ -393,7 +417,7 @@ static int run_select(select_state *s, size_t n_cases, int64_t timeout_ns, outco
         gort__sleep_until(gort__deadline_after(timeout_ns)); /* never returns if < 0 */
         return GORT_ETIMEDOUT;
     }
-    int status = stage_all(s);
+    int status = prepare_elems(s);
     if (status != GORT_OK)
         return status;
     sort_lock_order(s);
@@ -426,6 +450,7 @@ int gort_select(const gort_select_case *cases, size_t n_cases, int64_t timeout_n
     _Alignas(STAGE_ALIGN) char small[SMALL_CASES * (2 * sizeof(uint32_t) +
                                                    sizeof(gort__waiter) + sizeof(void *)) +
                                      STAGE_ALIGN + SMALL_STAGE_BYTES];
+    _Static_assert(SMALL_CASES * 16 <= SMALL_STAGE_BYTES, "room to stage 32 strings");
     char *block = small;
     size_t block_bytes = scratch_bytes(n_cases, stage);
     if (n_cases > SMALL_CASES || stage > SMALL_STAGE_BYTES) {
@@ -439,6 +464,9 @@ int gort_select(const gort_select_case *cases, size_t n_cases, int64_t timeout_n
     if (status == GORT_OK) {
         /* The committed send's value now belongs to the channel or its receiver. */
         unstage_all_but(&s, result.status == GORT_OK ? result.index : SIZE_MAX);
+        if (result.recv_ok && discards_owned(&s, result.index))
+            gort__values_drop(chan_of(&s, (uint32_t)result.index)->type,
+                              s.elems[result.index], 1);
         status = result.status;
         *chosen = result.index;
         if (recv_ok)

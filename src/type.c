@@ -448,6 +448,14 @@ int gort__values_clone(const gort_type *type, void *dst, const void *src, size_t
     return GORT_OK;
 }
 
+void gort__values_retain(const gort_type *type, const void *base, size_t n)
+{
+    if (!type->owns_refs || type->kind == GORT_KIND_STR)
+        return;
+    for (size_t i = 0; i < n; i++)
+        each_pointer(type, (char *)base + i * type->size, retain_slot, NULL);
+}
+
 void gort__values_drop(const gort_type *type, void *base, size_t n)
 {
     if (!type->owns_refs)

@@ -59,6 +59,10 @@ bool gort__type_same(const gort_type *a, const gort_type *b);
  */
 int gort__values_clone(const gort_type *type, void *dst, const void *src, size_t n);
 
+/* Runs the retain hook on every pointer word of n values in place (nothing for str,
+ * whose ownership is its bytes: clone those instead). Cannot fail. */
+void gort__values_retain(const gort_type *type, const void *base, size_t n);
+
 /* Releases n values in place (release hooks, or a str's bytes). Does not zero them. */
 void gort__values_drop(const gort_type *type, void *base, size_t n);
 

@@ -593,6 +593,163 @@ TEST(copy_on_str_slice_survives_failure)
     check_str_copy_survives(40, 1 + 40); /* 640 bytes: a staging buffer first */
 }
 
+/* ---- channels --------------------------------------------------------------------------- */
+
+static gort_chan *chan_of(gort_type *type, int64_t cap)
+{
+    gort_chan *c = NULL;
+    CHECK_OK(gort_chan_create(type, cap, NULL, &c));
+    return c;
+}
+
+/* Creates a channel with the (n+1)-th allocation failing for n = 0, 1, ... until it
+ * succeeds: every failure is ENOMEM, leaves *out untouched and frees what it took; the
+ * channel finally made works, and its release (and the descriptor's) returns the heap to
+ * where it was. Returns the number of failures. */
+static long check_chan_create_fails_cleanly(gort_type *type, int64_t cap, gort_heap *heap)
+{
+    uint64_t blocks = live_blocks(heap), default_blocks = live_blocks(NULL);
+    gort_chan *sentinel = (gort_chan *)&sentinel, *c = sentinel;
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_chan_create(type, cap, heap, &c), n, &failures))
+            break;
+        CHECK_EQ_PTR(c, sentinel);
+        CHECK_EQ_U64(live_blocks(heap), blocks);
+        CHECK_EQ_U64(live_blocks(NULL), default_blocks);
+    }
+    if (!CHECK_TRUE(c != sentinel))
+        return failures;
+    CHECK_EQ_SIZE(gort_chan_cap(c), (size_t)cap);
+    CHECK_EQ_PTR(gort_chan_elem_type(c), type);
+    if (cap > 0) {
+        _Alignas(16) unsigned char value[64] = {0};
+        CHECK_OK(gort_chan_try_send(c, value));
+        CHECK_EQ_SIZE(gort_chan_len(c), 1);
+        CHECK_OK(gort_chan_try_recv(c, value, NULL));
+        gort_value_drop(type, value);
+    }
+    gort_chan_release(c);
+    CHECK_EQ_U64(live_blocks(heap), blocks);
+    CHECK_EQ_U64(live_blocks(NULL), default_blocks);
+    return failures;
+}
+
+/* chan.h: a pointer-free element type gets its buffer inside the channel's own
+ * allocation, a zero-size type allocates no buffer, so those channels take exactly one
+ * allocation; types with pointers (hooks, str) at least one. */
+TEST(chan_create_survives_every_allocation_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    CHECK_EQ_INT(check_chan_create_fails_cleanly(i64_type(), 0, NULL), 1);
+    CHECK_EQ_INT(check_chan_create_fails_cleanly(i64_type(), 1, NULL), 1);
+    CHECK_EQ_INT(check_chan_create_fails_cleanly(i64_type(), 1000, NULL), 1);
+    CHECK_EQ_INT(check_chan_create_fails_cleanly(gort_type_builtin(GORT_KIND_U8), 100000, NULL),
+                 1);
+    CHECK_TRUE(check_chan_create_fails_cleanly(str_type(), 5, NULL) >= 1);
+    CHECK_TRUE(check_chan_create_fails_cleanly(str_type(), 0, NULL) >= 1);
+
+    gort_type_desc empty = {.struct_size = sizeof empty, .size = 0, .align = 1};
+    gort_type *zero_size = NULL;
+    CHECK_OK(gort_type_create(&empty, &zero_size));
+    CHECK_EQ_INT(check_chan_create_fails_cleanly(zero_size, 3, NULL), 1);
+    gort_type_release(zero_size);
+
+    gort_type *type = tracked_type(); /* retained by the channel only on success */
+    CHECK_TRUE(check_chan_create_fails_cleanly(type, 10, NULL) >= 1);
+    CHECK_TRUE(check_chan_create_fails_cleanly(type, 0, NULL) >= 1);
+    gort_heap *heap = NULL;
+    CHECK_OK(gort_heap_create(&heap));
+    uint64_t heap_blocks = live_blocks(heap);
+    CHECK_TRUE(check_chan_create_fails_cleanly(type, 10, heap) >= 1);
+    CHECK_EQ_INT(check_chan_create_fails_cleanly(i64_type(), 64, heap), 1);
+    CHECK_EQ_U64(live_blocks(heap), heap_blocks);
+    CHECK_OK(gort_heap_destroy(heap, 0));
+    CHECK_TRUE(tracked_balanced());
+    gort_type_release(type); /* the last reference: frees the descriptor */
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* A str send copies the bytes first; when that fails the send is ENOMEM, nothing is
+ * buffered or leaked, and the channel still works. Plain, non-blocking, timed and select
+ * sends alike. */
+TEST(str_send_survives_allocation_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_chan *c = chan_of(str_type(), 4), *never = chan_of(str_type(), 0);
+    uint64_t with_chans = live_blocks(NULL);
+    gort_str v = {"needs a copy", 12};
+    for (int how = 0; how < 4; how++) {
+        long failures = 0;
+        for (long n = 0;; n++) {
+            fail_nth(n);
+            gort_select_case cases[2] = {{never, GORT_SELECT_SEND, 0, &v},
+                                         {c, GORT_SELECT_SEND, 0, &v}};
+            size_t chosen = 99;
+            int status = how == 0   ? gort_chan_send(c, &v)
+                         : how == 1 ? gort_chan_try_send(c, &v)
+                         : how == 2 ? gort_chan_send_timeout(c, &v, 1000000)
+                                    : gort_select(cases, 2, -1, &chosen, NULL);
+            if (attempt_done(status, n, &failures))
+                break;
+            CHECK_EQ_SIZE(gort_chan_len(c), (size_t)how);
+            CHECK_EQ_U64(live_blocks(NULL), with_chans + (uint64_t)how);
+        }
+        if (how < 3)
+            CHECK_EQ_INT(failures, 1);
+        else /* a select may copy the string of every send case before choosing */
+            CHECK_TRUE(failures >= 1 && failures <= 2);
+        CHECK_EQ_SIZE(gort_chan_len(c), (size_t)how + 1);
+    }
+    for (int i = 0; i < 4; i++) {
+        gort_str got = {NULL, 0};
+        CHECK_OK(gort_chan_recv(c, &got, NULL));
+        CHECK_EQ_SIZE(got.len, 12);
+        CHECK_EQ_MEM(got.ptr, "needs a copy", 12);
+        gort_value_drop(str_type(), &got);
+    }
+    gort_chan_release(c);
+    gort_chan_release(never);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* A select of more than 32 cases takes scratch space from the heap; when that fails it
+ * returns ENOMEM having committed nothing (the ready value is still buffered). */
+TEST(select_of_many_cases_survives_allocation_failure)
+{
+    enum { N = 40 };
+    uint64_t blocks = live_blocks(NULL);
+    gort_chan *chans[N];
+    gort_select_case cases[N];
+    int64_t out = -1;
+    for (int i = 0; i < N; i++) {
+        chans[i] = chan_of(i64_type(), 1);
+        cases[i] = (gort_select_case){chans[i], GORT_SELECT_RECV, 0, &out};
+    }
+    uint64_t with_chans = live_blocks(NULL);
+    int64_t v = 31;
+    CHECK_OK(gort_chan_send(chans[17], &v));
+    long failures = 0;
+    size_t chosen = 99;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_select(cases, N, -1, &chosen, NULL), n, &failures))
+            break;
+        CHECK_EQ_INT(out, -1);
+        CHECK_EQ_SIZE(gort_chan_len(chans[17]), 1);
+        CHECK_EQ_U64(live_blocks(NULL), with_chans);
+    }
+    CHECK_TRUE(failures >= 1);
+    CHECK_EQ_SIZE(chosen, 17);
+    CHECK_EQ_INT(out, 31);
+    CHECK_EQ_SIZE(gort_chan_len(chans[17]), 0);
+    CHECK_EQ_U64(live_blocks(NULL), with_chans);
+    for (int i = 0; i < N; i++)
+        gort_chan_release(chans[i]);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
 int main(void)
 {
     static const harness_test tests[] = {
@@ -612,6 +769,9 @@ int main(void)
         TEST_ENTRY(grow_survives_every_allocation_failure),
         TEST_ENTRY(set_on_str_slice_survives_failure),
         TEST_ENTRY(copy_on_str_slice_survives_failure),
+        TEST_ENTRY(chan_create_survives_every_allocation_failure),
+        TEST_ENTRY(str_send_survives_allocation_failure),
+        TEST_ENTRY(select_of_many_cases_survives_allocation_failure),
     };
     return harness_run(tests, HARNESS_COUNT(tests));
 }

@@ -77,8 +77,10 @@ GORT_API int gort_chan_expect_type(const gort_chan *c, const gort_type *type);
 /*
  * c <- *value. Blocks until a receiver takes the value or it fits in the buffer. value
  * may be NULL to send the zero value. Returns GORT_OK; GORT_ECLOSED if c is closed
- * (also when it is closed while this call waits): nothing was sent or retained;
- * GORT_EINVAL for NULL c; GORT_ENOMEM if copying a string's bytes fails. @since 1.0
+ * (also when it is closed while this call waits): nothing was sent and the value's
+ * references are the caller's again; GORT_EINVAL for NULL c; GORT_ENOMEM or
+ * GORT_EOVERFLOW if copying a string's bytes fails. Retain hooks run before any lock is
+ * taken (and release hooks if the send then fails), never under the lock. @since 1.0
  */
 GORT_API int gort_chan_send(gort_chan *c, const void *value);
 
@@ -94,7 +96,9 @@ GORT_API int gort_chan_send_timeout(gort_chan *c, const void *value, int64_t tim
  * v, ok := <-c. Blocks until a value is available or c is closed and drained. On a
  * value: copies it to *out (the caller now owns it; out NULL drops it) and sets *ok to
  * 1. Closed and drained: writes the zero value to *out and sets *ok to 0. ok may be
- * NULL. Returns GORT_OK, or GORT_EINVAL for NULL c. @since 1.0
+ * NULL. Returns GORT_OK, GORT_EINVAL for NULL c, or GORT_ENOMEM (nothing received) when
+ * out is NULL and a reference-owning value over 1 KiB needs a temporary to be dropped
+ * in once the lock is released. @since 1.0
  */
 GORT_API int gort_chan_recv(gort_chan *c, void *out, int *ok);
 
@@ -191,10 +195,13 @@ typedef struct gort_select_case {
  *   GORT_EINVAL    cases NULL with n_cases > 0, chosen NULL, an unknown op or a
  *                  non-zero reserved field; GORT_ERANGE if n_cases >
  *                  GORT_SELECT_MAX_CASES; GORT_ENOMEM (copying a string to send, or
- *                  scratch space for more than 32 cases).
+ *                  scratch space, see below).
  * recv_ok may be NULL. On every error except GORT_ECLOSED, no case has committed. With
  * no non-NULL case and a negative timeout, blocks forever, as Go's `select {}`.
- * Uses no heap memory for up to 32 cases. @since 1.0
+ * Send values are staged (retained, strings copied) before any lock is taken, and
+ * those of the cases not chosen given back (released) afterwards. Uses no heap memory
+ * for up to 32 cases, unless receive cases that discard (value NULL) reference-owning
+ * values need more than 512 bytes of temporaries in total. @since 1.0
  */
 GORT_API int gort_select(const gort_select_case *cases, size_t n_cases, int64_t timeout_ns,
                          size_t *chosen, int *recv_ok);
