@@ -41,7 +41,6 @@
 #include "type.h"
 
 enum {
-    BUFFER_SPINS = 64,      /* ~1.5 µs of PAUSE: a few messages' worth at full speed */
     DISCARD_INLINE = 1024,  /* discarded reference-owning values up to this size go
                                through a stack buffer */
 };
@@ -386,41 +385,6 @@ static void wait_init(gort__wait *wait, gort__waiter *w, gort_chan *c, void *ele
 
 /* ---- send ---- */
 
-bool gort__spin_until(bool (*ready)(const void *arg), const void *arg)
-{
-    if (!gort__spinning_helps())
-        return false;
-    for (int i = 0; i < BUFFER_SPINS; i++) {
-        if (ready(arg))
-            return true;
-        gort__cpu_relax();
-    }
-    return false;
-}
-
-static bool room_hint(const void *c)
-{
-    return gort__chan_ready_hint(c, true);
-}
-
-static bool value_hint(const void *c)
-{
-    return gort__chan_ready_hint(c, false);
-}
-
-/*
- * Buffered channels only: before queueing, spin briefly without the lock until the
- * buffer could take (want_space) or give a value, or the channel closes. A producer and
- * a consumer running at similar speeds then keep using the buffer instead of falling
- * into one parked handoff per message. Unbuffered channels never spin here: two
- * partners spinning for each other's waiter would only meet when both gave up.
- */
-static void spin_for_buffer(const gort_chan *c, bool want_space)
-{
-    if (c->cap > 0)
-        (void)gort__spin_until(want_space ? room_hint : value_hint, c);
-}
-
 /* One attempt, c->lock held. GORT_OK or GORT_ECLOSED with the lock released, or
  * GORT_EAGAIN (would block) with the lock still held. */
 static int send_locked(gort_chan *c, const void *value)
@@ -446,17 +410,11 @@ static int send_locked(gort_chan *c, const void *value)
     return GORT_EAGAIN;
 }
 
-/* The blocking part of a send (c->lock held, released here): spin for room, then
- * park in sendq. Kept out of line so the common paths stay small. */
+/* The blocking part of a send (c->lock held, released here): park in sendq. Kept out
+ * of line so the common paths stay small. */
 static __attribute__((noinline)) int send_waiting(gort_chan *c, const void *value,
                                                   int64_t timeout_ns)
 {
-    gort__lock_release(&c->lock);
-    spin_for_buffer(c, true);
-    gort__lock_acquire(&c->lock);
-    int status = send_locked(c, value);
-    if (status != GORT_EAGAIN)
-        return status;
     gort__wait wait;
     gort__waiter me;
     wait_init(&wait, &me, c, (void *)value, true);
@@ -559,12 +517,6 @@ static int recv_locked(gort_chan *c, void *out, bool *received)
 static __attribute__((noinline)) int recv_waiting(gort_chan *c, void *out, bool *received,
                                                   int64_t timeout_ns)
 {
-    gort__lock_release(&c->lock);
-    spin_for_buffer(c, false);
-    gort__lock_acquire(&c->lock);
-    int status = recv_locked(c, out, received);
-    if (status != GORT_EAGAIN)
-        return status;
     gort__wait wait;
     gort__waiter me;
     wait_init(&wait, &me, c, out, false);

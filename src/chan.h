@@ -104,21 +104,6 @@ static inline bool gort__chan_empty(const gort_chan *c)
                        : gort__atomic_load_acquire(&c->count) == 0;
 }
 
-/* Lock-free hint that a send (or a receive) on c might now proceed. */
-static inline bool gort__chan_ready_hint(const gort_chan *c, bool send)
-{
-    if (gort__atomic_load_relaxed(&c->closed))
-        return true;
-    if (c->cap == 0)
-        return !gort__waitq_empty(send ? &c->recvq : &c->sendq);
-    size_t count = gort__atomic_load_relaxed(&c->count);
-    return send ? count < c->cap : count > 0;
-}
-
-/* Spins briefly (~1.5 µs) without any lock until ready(arg) holds; returns whether it
- * did. Used before queueing on buffered channels (chan.c, select.c). */
-bool gort__spin_until(bool (*ready)(const void *arg), const void *arg);
-
 /* Wakes the owner of a claimed waiter, after the channel lock is released. */
 static inline void gort__wake(gort__waiter *w, bool success)
 {

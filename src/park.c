@@ -31,7 +31,8 @@
 /* Spin lengths count PAUSE instructions: ~25 ns each on this project's reference EPYC
  * VM (measured), ~10-40 ns on other current x86 cores. */
 enum {
-    LOCK_SPINS = 64,   /* ~1.5 µs; a channel critical section is ~100 ns */
+    LOCK_SPIN_PAUSES = 1024, /* ~25 µs: a longer wait means a preempted holder */
+    LOCK_BACKOFF_MAX = 64,
     PAUSE_MIN = 64,    /* ~1.5 µs: covers a partner already running on another CPU */
     PAUSE_MAX = 2048,  /* ~50 µs: outlasts waking a sleeping thread here (~25 µs) */
     PAUSE_START = 512,
@@ -96,16 +97,34 @@ static bool deadline_passed(int64_t deadline_ns)
 
 /* ---- the mutex (Drepper, "Futexes are tricky", mutex #3, with a spin) ---- */
 
+/*
+ * Spins with exponential backoff (1, 2, 4 ... LOCK_BACKOFF_MAX pauses between looks),
+ * for LOCK_SPIN_PAUSES pauses in all, before sleeping. The backoff is what makes a
+ * contended channel fast: a producer and a consumer that both retry at once keep
+ * stealing the lock's cache line from each other mid-critical-section; backing off lets
+ * the holder finish, and lets one side run several operations while it owns the line.
+ * Measured on the 2-core VM (SPSC through a cap-1024 channel): 73-80 ns/message with one
+ * pause between looks, 34 ns with backoff to 64.
+ */
+static bool spin_for_lock(gort__lock *lock)
+{
+    unsigned backoff = 1;
+    for (unsigned spent = 0; spent < LOCK_SPIN_PAUSES; spent += backoff) {
+        for (unsigned j = 0; j < backoff; j++)
+            gort__cpu_relax();
+        if (gort__atomic32_load_relaxed(&lock->state) == 0 &&
+            gort__atomic32_cas(&lock->state, 0, 1))
+            return true;
+        if (backoff < LOCK_BACKOFF_MAX)
+            backoff *= 2;
+    }
+    return false;
+}
+
 void gort__lock_slow(gort__lock *lock)
 {
-    if (gort__spinning_helps()) {
-        for (int i = 0; i < LOCK_SPINS; i++) {
-            gort__cpu_relax();
-            if (gort__atomic32_load_relaxed(&lock->state) == 0 &&
-                gort__atomic32_cas(&lock->state, 0, 1))
-                return;
-        }
-    }
+    if (gort__spinning_helps() && spin_for_lock(lock))
+        return;
     /* Announce a sleeper (state 2) and sleep until the lock is seen free; whoever takes
      * it this way keeps state 2, so its unlock wakes the next sleeper, if any. */
     while (gort__atomic32_exchange(&lock->state, 2) != 0)

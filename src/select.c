@@ -307,39 +307,6 @@ static bool poll_cases(select_state *s, outcome *out)
     return false;
 }
 
-/* Lock-free: might any case proceed now? */
-static bool any_case_ready(const void *arg)
-{
-    const select_state *s = arg;
-    for (size_t k = 0; k < s->n_order; k++) {
-        uint32_t i = s->poll_order[k];
-        if (gort__chan_ready_hint(chan_of(s, i), is_send(s, i)))
-            return true;
-    }
-    return false;
-}
-
-static bool has_buffered_case(const select_state *s)
-{
-    for (size_t k = 0; k < s->n_order; k++)
-        if (chan_of(s, s->poll_order[k])->cap > 0)
-            return true;
-    return false;
-}
-
-/* Before queueing on every channel (locks held, released on a false return): if a
- * buffered case is involved, spin briefly for a case to become ready and poll once
- * more, as blocking sends and receives do (chan.c). True if that committed a case. */
-static bool poll_again_after_spin(select_state *s, outcome *out)
-{
-    if (!has_buffered_case(s))
-        return false;
-    unlock_all(s);
-    (void)gort__spin_until(any_case_ready, s);
-    lock_all(s);
-    return poll_cases(s, out);
-}
-
 /* ---- passes 2 and 3: wait on every channel ---- */
 
 static gort__waitq *queue_for(select_state *s, uint32_t i)
@@ -429,8 +396,6 @@ static int run_select(select_state *s, size_t n_cases, int64_t timeout_ns, outco
         unstage_all_but(s, SIZE_MAX);
         return GORT_EAGAIN;
     }
-    if (poll_again_after_spin(s, out))
-        return GORT_OK;
     if (!wait_for_partner(s, gort__deadline_after(timeout_ns))) {
         unstage_all_but(s, SIZE_MAX);
         return GORT_ETIMEDOUT;
