@@ -40,10 +40,21 @@ enum {
     PROBE_AFTER = 8,   /* sleeps in a row before one maximal spin */
 };
 
+/* One spin-loop pause (PAUSE on x86). */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
 /* 0: unknown yet, 1: one CPU (never spin), 2: several. A benign race computes it twice. */
 static gort__atomic32 cpu_kind;
 
-bool gort__spinning_helps(void)
+/* False with a single CPU online, where spinning only delays the thread waited for. */
+static bool spinning_helps(void)
 {
     unsigned kind = gort__atomic32_load_relaxed(&cpu_kind);
     if (GORT_UNLIKELY(kind == 0)) {
@@ -111,7 +122,7 @@ static bool spin_for_lock(gort__lock *lock)
     unsigned backoff = 1;
     for (unsigned spent = 0; spent < LOCK_SPIN_PAUSES; spent += backoff) {
         for (unsigned j = 0; j < backoff; j++)
-            gort__cpu_relax();
+            cpu_relax();
         if (gort__atomic32_load_relaxed(&lock->state) == 0 &&
             gort__atomic32_cas(&lock->state, 0, 1))
             return true;
@@ -123,7 +134,7 @@ static bool spin_for_lock(gort__lock *lock)
 
 void gort__lock_slow(gort__lock *lock)
 {
-    if (gort__spinning_helps() && spin_for_lock(lock))
+    if (spinning_helps() && spin_for_lock(lock))
         return;
     /* Announce a sleeper (state 2) and sleep until the lock is seen free; whoever takes
      * it this way keeps state 2, so its unlock wakes the next sleeper, if any. */
@@ -161,7 +172,7 @@ static bool woken(const gort__parker *p)
  */
 static bool spin_until_woken(gort__parker *p)
 {
-    if (!gort__spinning_helps())
+    if (!spinning_helps())
         return false;
     unsigned budget = sleeps_in_a_row >= PROBE_AFTER ? PAUSE_MAX : pause_budget;
     for (unsigned i = 0; i < budget; i++) {
@@ -172,7 +183,7 @@ static bool spin_until_woken(gort__parker *p)
             sleeps_in_a_row = 0;
             return true;
         }
-        gort__cpu_relax();
+        cpu_relax();
         if (i % YIELD_EVERY == YIELD_EVERY - 1)
             sched_yield();
     }

@@ -69,19 +69,6 @@ void gort__park_until_woken(gort__parker *p);
  */
 void gort__unpark(gort__parker *p);
 
-/* One spin-loop pause (PAUSE on x86). */
-static inline void gort__cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield" ::: "memory");
-#endif
-}
-
-/* False with a single CPU online, where spinning only delays the thread waited for. */
-bool gort__spinning_helps(void);
-
 /* The monotonic clock in nanoseconds, and now + timeout (saturating). */
 int64_t gort__now_ns(void);
 int64_t gort__deadline_after(int64_t timeout_ns);
