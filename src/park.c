@@ -8,9 +8,9 @@
  * work) mostly stops burning its CPU. With one CPU online nobody spins: the partner
  * cannot run meanwhile.
  *
- * Memory ordering. The waker writes the result (the value, the success flag) while
- * holding the channel lock, then gort__unpark exchanges the state to WOKEN with a full
- * barrier. The owner reads WOKEN with an acquire load (or a full-barrier CAS), so every
+ * Memory ordering. The waker copies the value while holding the channel lock, writes
+ * the outcome (winner, success) after releasing it, then gort__unpark exchanges the
+ * state to WOKEN with a full barrier. The owner reads WOKEN with an acquire load (or a full-barrier CAS), so every
  * write before the unpark is visible to it — the release/acquire pair Go's memory model
  * asks of a direct handoff. The futex itself compares the state word, so a wake that
  * comes before the owner sleeps is never lost: the owner's FUTEX_WAIT sees WOKEN != SLEEPING
