@@ -16,8 +16,9 @@
  * by bench_team_run (bench_chan.h). A GAsyncQueue is unbounded (push never blocks, so the
  * capacities of WORKLOADS.md do not apply), has no rendezvous mode, no close and no
  * select: the ping-pong row uses two queues, the end of a stream is one sentinel message
- * per consumer, and chan_select2 is not implemented. A queue holds pointers and refuses
- * NULL, so message v travels as GSIZE_TO_POINTER(v + 1).
+ * per consumer, and chan_select2 does not apply (run.py prints "n/a: no select over
+ * several queues" rather than time a polling loop that is not a select). A queue holds
+ * pointers and refuses NULL, so message v travels as GSIZE_TO_POINTER(v + 1).
  */
 #define _POSIX_C_SOURCE 200809L
 
