@@ -30,61 +30,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fixtures.h"
+#define SCALE_TSAN 0.3
+#define SCALE_ASAN 0.5
+#define SCALE_VALGRIND 0.03
+#include "chan_fixtures.h"
 
-/* ---- scale, time --------------------------------------------------------------------- */
-
-#if defined(__SANITIZE_THREAD__)
-#define BUILD_SCALE 0.3
-#elif defined(__SANITIZE_ADDRESS__)
-#define BUILD_SCALE 0.5
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define BUILD_SCALE 0.3
-#elif __has_feature(address_sanitizer)
-#define BUILD_SCALE 0.5
-#endif
-#endif
-#ifndef BUILD_SCALE
-#define BUILD_SCALE 1.0
-#endif
-#define VALGRIND_SCALE 0.03
-
-static bool under_valgrind(void)
-{
-    const char *flag = getenv("GORT_TEST_VALGRIND");
-    const char *preload = getenv("LD_PRELOAD");
-    if (flag && *flag)
-        return strcmp(flag, "0") != 0;
-    return preload && strstr(preload, "vgpreload");
-}
-
-static double scale(void)
-{
-    static double factor = -1;
-    if (factor < 0) {
-        const char *env = getenv("GORT_TEST_SCALE");
-        factor = env && *env ? atof(env) : under_valgrind() ? VALGRIND_SCALE : BUILD_SCALE;
-    }
-    return factor;
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
+/* ---- time and randomness -------------------------------------------------------------- */
 
 #define US ((int64_t)1000)
-#define SECONDS ((int64_t)1000000000)
 
 static uint64_t mix64(uint64_t z)
 {

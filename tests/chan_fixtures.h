@@ -1,0 +1,197 @@
+/*
+ * Helpers shared by the channel test files (test_chan.c, test_select.c,
+ * test_chan_stress.c): run-size scaling under sanitizers and Valgrind, time, int64
+ * channels, and shared_tracked — the fixture's tracked type with atomic counters, for
+ * hooks that run on several threads at once.
+ *
+ * Each file defines SCALE_TSAN, SCALE_ASAN and SCALE_VALGRIND (the factors its
+ * iteration counts are multiplied by in those runs) before including this header.
+ * GORT_TEST_SCALE=x overrides them; GORT_TEST_VALGRIND=1 (or LD_PRELOAD naming
+ * vgpreload) selects the Valgrind factor.
+ */
+#ifndef GORT_TEST_CHAN_FIXTURES_H
+#define GORT_TEST_CHAN_FIXTURES_H
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "fixtures.h"
+
+/* ---- scale, time --------------------------------------------------------------------- */
+
+#if defined(__SANITIZE_THREAD__)
+#define BUILD_SCALE SCALE_TSAN
+#elif defined(__SANITIZE_ADDRESS__)
+#define BUILD_SCALE SCALE_ASAN
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BUILD_SCALE SCALE_TSAN
+#elif __has_feature(address_sanitizer)
+#define BUILD_SCALE SCALE_ASAN
+#endif
+#endif
+#ifndef BUILD_SCALE
+#define BUILD_SCALE 1.0
+#endif
+
+static bool under_valgrind(void)
+{
+    const char *flag = getenv("GORT_TEST_VALGRIND");
+    const char *preload = getenv("LD_PRELOAD");
+    if (flag && *flag)
+        return strcmp(flag, "0") != 0;
+    return preload && strstr(preload, "vgpreload");
+}
+
+static double scale(void)
+{
+    static double factor = -1;
+    if (factor < 0) {
+        const char *env = getenv("GORT_TEST_SCALE");
+        factor = env && *env ? atof(env) : under_valgrind() ? SCALE_VALGRIND : BUILD_SCALE;
+    }
+    return factor;
+}
+
+/* n scaled, at least `floor`. */
+static long scaled(long n, long floor)
+{
+    long v = (long)((double)n * scale());
+    return v < floor ? floor : v;
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+#define MS ((int64_t)1000000)
+#define SECONDS ((int64_t)1000000000)
+
+/* Time for another thread to reach its blocking call and park. */
+static void settle(void)
+{
+    sleep_ms(under_valgrind() ? 150 : 30);
+}
+
+/* ---- int64 channels ------------------------------------------------------------------ */
+
+static gort_type *i64_type(void)
+{
+    return gort_type_builtin(GORT_KIND_I64);
+}
+
+static gort_chan *new_chan(gort_type *type, int64_t cap)
+{
+    gort_chan *c = NULL;
+    CHECK_OK(gort_chan_create(type, cap, NULL, &c));
+    return c;
+}
+
+static gort_chan *new_i64_chan(int64_t cap)
+{
+    return new_chan(i64_type(), cap);
+}
+
+static void send_i64(gort_chan *c, int64_t v)
+{
+    CHECK_OK(gort_chan_send(c, &v));
+}
+
+/* Receives one value that must be there (ok 1). */
+static int64_t recv_i64(gort_chan *c)
+{
+    int64_t v = -1;
+    int ok = -1;
+    CHECK_OK(gort_chan_recv(c, &v, &ok));
+    CHECK_EQ_INT(ok, 1);
+    return v;
+}
+
+/* ---- shared_tracked: tracked with atomic counters ------------------------------------ */
+
+/* The fixture's tracked type counts with plain ints, which is right when one thread runs
+ * the hooks at a time. Hooks run on the thread doing the operation (a sender stages its
+ * clone on its own thread), so tests with several concurrent senders use this twin. */
+static struct shared_tracked_state {
+    int refs[TRACKED_OBJECTS];
+    long retains, releases, errors;
+} shared_state;
+
+static int shared_index(void *ptr, void *ctx)
+{
+    ptrdiff_t i = (char *)ptr - tracked_objects;
+    if (ctx != &shared_state || i < 0 || i >= TRACKED_OBJECTS) {
+        __atomic_fetch_add(&shared_state.errors, 1, __ATOMIC_RELAXED);
+        return -1;
+    }
+    return (int)i;
+}
+
+static void shared_retain(void *ptr, void *ctx)
+{
+    int i = shared_index(ptr, ctx);
+    __atomic_fetch_add(&shared_state.retains, 1, __ATOMIC_RELAXED);
+    if (i >= 0)
+        __atomic_fetch_add(&shared_state.refs[i], 1, __ATOMIC_RELAXED);
+}
+
+static void shared_release(void *ptr, void *ctx)
+{
+    int i = shared_index(ptr, ctx);
+    __atomic_fetch_add(&shared_state.releases, 1, __ATOMIC_RELAXED);
+    if (i >= 0 && __atomic_fetch_sub(&shared_state.refs[i], 1, __ATOMIC_RELAXED) == 0)
+        __atomic_fetch_add(&shared_state.errors, 1, __ATOMIC_RELAXED);
+}
+
+static gort_type *shared_tracked_type(void)
+{
+    memset(&shared_state, 0, sizeof shared_state);
+    gort_type_desc desc = {
+        .struct_size = sizeof desc,
+        .size = sizeof(tracked),
+        .align = _Alignof(tracked),
+        .ptr_bitmap = tracked_bitmap,
+        .ptr_words = 3,
+        .retain = shared_retain,
+        .release = shared_release,
+        .ctx = &shared_state,
+        .name = "shared tracked",
+    };
+    gort_type *type = NULL;
+    CHECK_OK(gort_type_create(&desc, &type));
+    return type;
+}
+
+/* References the channel (or a receiver that has not dropped) still holds. */
+static long shared_net(void)
+{
+    return __atomic_load_n(&shared_state.retains, __ATOMIC_ACQUIRE) -
+           __atomic_load_n(&shared_state.releases, __ATOMIC_ACQUIRE);
+}
+
+static bool shared_balanced(void)
+{
+    for (int i = 0; i < TRACKED_OBJECTS; i++)
+        if (__atomic_load_n(&shared_state.refs[i], __ATOMIC_ACQUIRE) != 0)
+            return false;
+    return shared_state.errors == 0 && shared_net() == 0;
+}
+
+/* Net references held through the fixture's tracked type. */
+static long tracked_net(void)
+{
+    return tracked_state.retains - tracked_state.releases;
+}
+
+#endif /* GORT_TEST_CHAN_FIXTURES_H */
