@@ -194,4 +194,51 @@ static long tracked_net(void)
     return tracked_state.retains - tracked_state.releases;
 }
 
+/* ---- a type whose release hook calls into a channel ---------------------------------- */
+
+/* The hook scans reentered_chan (when set) and stores the status in reentry_status:
+ * retain/release hooks may call into a channel (chan.h forbids it only to scan's
+ * visitor), so a drop under the channel's lock would deadlock here. */
+static gort_chan *reentered_chan; /* atomic */
+static int reentry_status;        /* atomic: the hook's gort_chan_scan result */
+
+static void ignore_visit(void **slot, void *ctx)
+{
+    (void)slot;
+    (void)ctx;
+}
+
+static void reentrant_release(void *ptr, void *ctx)
+{
+    (void)ptr;
+    (void)ctx;
+    gort_chan *c = __atomic_load_n(&reentered_chan, __ATOMIC_ACQUIRE);
+    if (c)
+        __atomic_store_n(&reentry_status, gort_chan_scan(c, ignore_visit, NULL),
+                         __ATOMIC_RELEASE);
+}
+
+static void noop_retain(void *ptr, void *ctx)
+{
+    (void)ptr;
+    (void)ctx;
+}
+
+/* One pointer word with those hooks. */
+static gort_type *reentrant_type(void)
+{
+    static const uint64_t one_pointer[1] = {1};
+    gort_type_desc desc = {.struct_size = sizeof desc,
+                           .size = 8,
+                           .align = 8,
+                           .ptr_bitmap = one_pointer,
+                           .ptr_words = 1,
+                           .retain = noop_retain,
+                           .release = reentrant_release,
+                           .name = "reentrant"};
+    gort_type *type = NULL;
+    CHECK_OK(gort_type_create(&desc, &type));
+    return type;
+}
+
 #endif /* GORT_TEST_CHAN_FIXTURES_H */

@@ -2048,34 +2048,6 @@ TEST(sends_and_receives_of_non_string_values_allocate_nothing)
     gort_type_release(types[2]);
 }
 
-/* A release hook that calls into the channel it runs for. */
-static gort_chan *reentered_chan;
-static int reentry_status; /* atomic: the hook's gort_chan_scan result */
-static long reentries;     /* atomic */
-
-static void ignore_visit(void **slot, void *ctx)
-{
-    (void)slot;
-    (void)ctx;
-}
-
-static void reentrant_release(void *ptr, void *ctx)
-{
-    (void)ptr;
-    (void)ctx;
-    gort_chan *c = __atomic_load_n(&reentered_chan, __ATOMIC_ACQUIRE);
-    if (c)
-        __atomic_store_n(&reentry_status, gort_chan_scan(c, ignore_visit, NULL),
-                         __ATOMIC_RELEASE);
-    __atomic_fetch_add(&reentries, 1, __ATOMIC_RELAXED);
-}
-
-static void noop_retain(void *ptr, void *ctx)
-{
-    (void)ptr;
-    (void)ctx;
-}
-
 /* Waits up to 5 s for t; a thread still stuck (deadlocked) is detached and reported. */
 static bool op_finishes(op_thread *t)
 {
@@ -2098,17 +2070,7 @@ static bool op_finishes(op_thread *t)
  * stuck.) */
 TEST(a_release_hook_may_call_into_the_channel_it_runs_for)
 {
-    static const uint64_t one_pointer[1] = {1};
-    gort_type_desc desc = {.struct_size = sizeof desc,
-                           .size = 8,
-                           .align = 8,
-                           .ptr_bitmap = one_pointer,
-                           .ptr_words = 1,
-                           .retain = noop_retain,
-                           .release = reentrant_release,
-                           .name = "reentrant"};
-    gort_type *type = NULL;
-    CHECK_OK(gort_type_create(&desc, &type));
+    gort_type *type = reentrant_type();
     static const char *const paths[3] = {"receive into NULL from the buffer",
                                          "receive into NULL from a parked sender",
                                          "send to a parked discarding receiver"};

@@ -1074,48 +1074,12 @@ TEST(select_sends_of_large_hooked_values_allocate_nothing)
     gort_type_release(type);
 }
 
-/* A release hook that calls into a channel of the select that drops a value. */
-static gort_chan *reentered_chan;
-static int reentry_status; /* atomic */
-
-static void ignore_visit(void **slot, void *ctx)
-{
-    (void)slot;
-    (void)ctx;
-}
-
-static void reentrant_release(void *ptr, void *ctx)
-{
-    (void)ptr;
-    (void)ctx;
-    gort_chan *c = __atomic_load_n(&reentered_chan, __ATOMIC_ACQUIRE);
-    if (c)
-        __atomic_store_n(&reentry_status, gort_chan_scan(c, ignore_visit, NULL),
-                         __ATOMIC_RELEASE);
-}
-
-static void noop_retain(void *ptr, void *ctx)
-{
-    (void)ptr;
-    (void)ctx;
-}
-
 /* The select counterpart of test_chan's a_release_hook_may_call_into_the_channel_it_runs_for:
  * a select receive that discards (value NULL) drops the value; its release hook may use
  * the channel (chan.h restricts only scan's visitor). A deadlock fails after 5 s. */
 TEST(a_release_hook_may_call_into_the_channel_a_select_discards_from)
 {
-    static const uint64_t one_pointer[1] = {1};
-    gort_type_desc desc = {.struct_size = sizeof desc,
-                           .size = 8,
-                           .align = 8,
-                           .ptr_bitmap = one_pointer,
-                           .ptr_words = 1,
-                           .retain = noop_retain,
-                           .release = reentrant_release,
-                           .name = "reentrant"};
-    gort_type *type = NULL;
-    CHECK_OK(gort_type_create(&desc, &type));
+    gort_type *type = reentrant_type();
     gort_chan *c = new_chan(type, 1), *other = new_chan(type, 0);
     void *value = obj(1);
     CHECK_OK(gort_chan_send(c, &value));
