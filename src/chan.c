@@ -376,10 +376,7 @@ static bool park_on(gort_chan *c, gort__waitq *q, gort__waiter *w, int64_t deadl
 static void wait_init(gort__wait *wait, gort__waiter *w, gort_chan *c, void *elem,
                       bool is_send)
 {
-    gort__parker_init(&wait->parker);
-    wait->done = 0;
-    wait->winner = NULL;
-    wait->success = false;
+    gort__wait_init(wait);
     *w = (gort__waiter){.wait = wait, .chan = c, .elem = elem, .is_send = is_send};
 }
 

@@ -28,6 +28,14 @@ typedef struct gort__wait {
     bool success;          /* true: communicated; false: woken by close */
 } gort__wait;
 
+static inline void gort__wait_init(gort__wait *wait)
+{
+    gort__parker_init(&wait->parker);
+    wait->done = 0;
+    wait->winner = NULL;
+    wait->success = false;
+}
+
 /* One entry in one channel's queue (Go's sudog). Fields other than wait and
  * case_index are protected by chan's lock. */
 struct gort__waiter {

@@ -317,10 +317,7 @@ static gort__waitq *queue_for(select_state *s, uint32_t i)
 
 static void enqueue_all(select_state *s)
 {
-    gort__parker_init(&s->wait.parker);
-    s->wait.done = 0;
-    s->wait.winner = NULL;
-    s->wait.success = false;
+    gort__wait_init(&s->wait);
     for (size_t k = 0; k < s->n_order; k++) {
         uint32_t i = s->lock_order[k];
         gort__waiter *w = &s->waiters[k];
