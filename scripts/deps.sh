@@ -10,6 +10,8 @@ packages=(
     meson ninja-build pkg-config gcc g++ make bzip2 python3 libatomic-ops-dev libxxhash-dev
     # tests: sanitizers, valgrind, ABI tools
     valgrind binutils abigail-tools
+    # bindings: LuaJIT (Python and cargo are listed above and below)
+    luajit
     # benchmark peers (WORKLOADS.md): Go, GLib, Abseil, TBB, Debian's hashbrown and
     # crossbeam-channel crate sources (under /usr/share/cargo/registry, for the offline
     # Rust peer); Rust comes from cargo below
