@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, command 2: installs what is missing, builds, and runs the whole test suite:
-#   build/           bundled jemalloc: unit, conformance, ABI, packaging, benchmark smoke
+#   build/           bundled jemalloc: unit, conformance, ABI, packaging, benchmark smoke,
+#                    and the Python, Rust and Lua bindings' suites
 #   build-asan/      libc allocator + ASan + UBSan: unit and conformance
 #   build-tsan/      libc allocator + TSan: unit and conformance (threaded tests)
 #   build-valgrind/  libc allocator under Valgrind memcheck: unit and conformance
@@ -37,7 +38,7 @@ run_suite() {
     passed=$((passed + ${ok:-0})) failed=$((failed + fail))
 }
 
-run_suite "default build (bundled jemalloc)" build "" ""
+run_suite "default build (bundled jemalloc)" build "-Dbindings=enabled" ""
 run_suite "ASan+UBSan (libc allocator)" build-asan \
     "-Dallocator=libc -Db_sanitize=address,undefined -Dbenchmarks=false" "--suite unit"
 run_suite "TSan (libc allocator)" build-tsan \

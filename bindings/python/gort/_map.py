@@ -1,0 +1,168 @@
+"""Map: Go's map[K]V (a swiss table in libgort) as a MutableMapping."""
+import ctypes
+from collections.abc import ItemsView, MutableMapping, ValuesView
+
+from . import _lib, _refs
+from ._errors import check
+from ._handle import Handle
+from ._heap import heap_arg
+from ._types import as_type
+
+_BATCH = 64  # entries per gort_map_iter_next_n call
+_get, _set = _lib.py.gort_map_get, _lib.py.gort_map_set
+
+
+class Map(Handle, MutableMapping):
+    """Map(key, value, items=None, *, hint=0, heap=None): a map from `key` to `value`
+    element types (gort types or int, float, bool, bytes, str, object).
+
+    Reads copy values out (a str or bytes is copied; an object gets a new reference).
+    Iteration follows Go: the map may change while it is iterated (no RuntimeError);
+    entries come in batches of 64, so one deleted after its batch was fetched may still
+    be produced. Any number of threads may read at once; a writer needs the map alone.
+    """
+    __slots__ = ("key_type", "value_type", "_heap")
+    _free = _lib.py.gort_map_release
+
+    def __init__(self, key, value, items=None, *, hint=0, heap=None):
+        super().__init__()
+        self.key_type, self.value_type = as_type(key), as_type(value)
+        if not isinstance(hint, int) or hint < 0:
+            raise ValueError(f"hint must be a non-negative int, not {hint!r}")
+        check(_lib.py.gort_map_create(self.key_type.ptr, self.value_type.ptr, hint,
+                                      heap_arg(heap), ctypes.byref(self._h)),
+              "gort_map_create", ValueError)
+        self._heap = heap  # a Heap must outlive the maps in it
+        if items is not None:
+            self.update(items)
+
+    def _key(self, key):
+        if self.key_type.is_object:
+            hash(key)  # an unhashable key fails here, before the map is touched
+        return self.key_type.arg(key)
+
+    def _call(self, status, what):
+        if self.key_type.is_object:
+            _refs.reraise()
+        return check(status, what)
+
+    def _lookup(self, key):
+        """(value, found) for key; the value is None when not found."""
+        k = self._key(key)
+        value_type = self.value_type
+        entry = value_type.out()
+        out, address, found_address = entry
+        status = _get(self._live(), k, address, found_address)
+        if status or self.key_type.is_object:
+            self._call(status, "gort_map_get")
+        found = out.flag
+        value = value_type.get(out) if found else None
+        value_type.give_back(entry)
+        return value, found
+
+    def __getitem__(self, key):
+        value, found = self._lookup(key)
+        if not found:
+            raise KeyError(key)
+        return value
+
+    def get(self, key, default=None):
+        value, found = self._lookup(key)
+        return value if found else default
+
+    def __contains__(self, key):
+        return bool(self._lookup(key)[1])
+
+    def __setitem__(self, key, value):
+        k, v = self._key(key), self.value_type.arg(value)
+        status = _set(self._live(), k, v)
+        if status or self.key_type.is_object or _refs._pending:
+            self._call(status, "gort_map_set")
+
+    def __delitem__(self, key):
+        k = self._key(key)
+        h = self._live()
+        before = _lib.py.gort_map_len(h)
+        self._call(_lib.py.gort_map_delete(h, k), "gort_map_delete")
+        if _lib.py.gort_map_len(h) == before:
+            raise KeyError(key)
+
+    def __len__(self):
+        return _lib.py.gort_map_len(self._live())
+
+    def clear(self):
+        check(_lib.py.gort_map_clear(self._live()), "gort_map_clear")
+
+    def _entries(self, keys, values):
+        """Yields keys, values or (key, value) pairs, fetched _BATCH at a time."""
+        ref = _lib.py.gort_map_retain(self._live())  # alive even if released meanwhile
+        it = _lib.MapIter()
+        key_ptrs = (ctypes.c_void_p * _BATCH)() if keys else None
+        value_ptrs = (ctypes.c_void_p * _BATCH)() if values else None
+        decode_key, decode_value = self.key_type.decode_at, self.value_type.decode_at
+        try:
+            check(_lib.py.gort_map_iter_init(ref, ctypes.byref(it)), "gort_map_iter_init")
+            while True:
+                n = check(_lib.py.gort_map_iter_next_n(ctypes.byref(it), key_ptrs,
+                                                       value_ptrs, _BATCH),
+                          "gort_map_iter_next_n")
+                if n == 0:
+                    return
+                # Decode the whole batch before yielding: the pointers are borrowed and
+                # die with the next mutation, which the loop body may make.
+                if keys and values:
+                    batch = [(decode_key(key_ptrs[i]), decode_value(value_ptrs[i]))
+                             for i in range(n)]
+                elif keys:
+                    batch = [decode_key(key_ptrs[i]) for i in range(n)]
+                else:
+                    batch = [decode_value(value_ptrs[i]) for i in range(n)]
+                yield from batch
+        finally:
+            _lib.py.gort_map_iter_finish(ctypes.byref(it))
+            _lib.py.gort_map_release(ref)
+            _refs.drain()
+
+    def __iter__(self):
+        return self._entries(True, False)
+
+    def items(self):
+        return _ItemsView(self)
+
+    def values(self):
+        return _ValuesView(self)
+
+    def copy(self):
+        """A new map with the same entries (gort_map_clone)."""
+        clone = Map.__new__(Map)
+        Handle.__init__(clone)
+        clone.key_type, clone.value_type, clone._heap = self.key_type, self.value_type, \
+            self._heap
+        check(_lib.py.gort_map_clone(self._live(), ctypes.byref(clone._h)), "gort_map_clone")
+        return clone
+
+    def shrink(self):
+        """Gives back memory after many deletions (gort_map_shrink)."""
+        check(_lib.py.gort_map_shrink(self._live()), "gort_map_shrink")
+
+    def stats(self):
+        """The map's gort_map_stats as a dict."""
+        out = _lib.MapStats(struct_size=ctypes.sizeof(_lib.MapStats))
+        check(_lib.py.gort_map_stats_get(self._live(), ctypes.byref(out)),
+              "gort_map_stats_get")
+        return {name: getattr(out, name) for name, _ in _lib.MapStats._fields_[1:]}
+
+    def __repr__(self):
+        if self.released:
+            return f"<released gort.Map {self.key_type}->{self.value_type}>"
+        return f"gort.Map({self.key_type}, {self.value_type}, {dict(self.items())!r})"
+
+
+class _ItemsView(ItemsView):
+    def __iter__(self):
+        return self._mapping._entries(True, True)
+
+
+class _ValuesView(ValuesView):
+    def __iter__(self):
+        return self._mapping._entries(False, True)

@@ -1,0 +1,54 @@
+"""What the binding's tests share: the C thread helper (libgort_cthreads, whose path
+meson gives in GORT_CTHREADS) and a check that a heap's objects are all given back."""
+import ctypes
+import gc
+import os
+import unittest
+
+import gort
+
+
+def cthreads():
+    """libgort_cthreads: real C threads on a channel (bindings/testlib/cthreads.c)."""
+    path = os.environ.get("GORT_CTHREADS")
+    if not path:
+        raise unittest.SkipTest("GORT_CTHREADS is not set (run through meson test)")
+    lib = ctypes.CDLL(path)
+    void_p, i64 = ctypes.c_void_p, ctypes.c_int64
+    lib.gort_cthread_produce.argtypes = [void_p, i64, i64, ctypes.c_int, void_p]
+    lib.gort_cthread_produce_words.argtypes = [void_p, ctypes.c_char_p, ctypes.c_size_t,
+                                               ctypes.c_int, void_p]
+    lib.gort_cthread_consume.argtypes = [void_p, void_p]
+    lib.gort_cthread_join.argtypes = [void_p, void_p, void_p]
+    return lib
+
+
+def start(call, *args):
+    """Starts a C thread with `call` (one of the gort_cthread_* starters)."""
+    thread = ctypes.c_void_p()
+    status = call(*args, ctypes.byref(thread))
+    if status != 0:
+        raise RuntimeError(f"{call.__name__} failed: {gort.strerror(status)}")
+    return thread
+
+
+def join(lib, thread):
+    """(status, count, sum) of a finished C thread."""
+    count, total = ctypes.c_int64(), ctypes.c_int64()
+    status = lib.gort_cthread_join(thread, ctypes.byref(count), ctypes.byref(total))
+    return status, count.value, total.value
+
+
+class HeapCase(unittest.TestCase):
+    """A test case with a fresh gort.Heap per test whose objects must all be gone, and
+    the heap destroyable, when the test ends."""
+
+    def setUp(self):
+        self.heap = gort.Heap()
+
+    def tearDown(self):
+        gc.collect()
+        stats = self.heap.stats()
+        self.assertEqual((stats.live_blocks, stats.live_objects), (0, 0),
+                         "objects left in the test's heap")
+        self.heap.release()
