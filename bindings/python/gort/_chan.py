@@ -73,7 +73,8 @@ class Chan(Handle):
     @classmethod
     def from_handle(cls, address, elem):
         """A new Chan holding its own reference to the C channel at `address` (from C
-        code), which must have element type `elem` (TypeError otherwise)."""
+        code), which must have element type `elem` (TypeError otherwise). The address
+        must be a live gort_chan: like any raw pointer, a wrong one is not detectable."""
         ch = cls.__new__(cls)
         Handle.__init__(ch)
         ch.elem_type, ch._heap = as_type(elem), None
@@ -90,8 +91,8 @@ class Chan(Handle):
         return ref
 
     # --- send and receive ---------------------------------------------------------------
-    # The hot paths pass addresses as ints (cheaper than byref) and check for errors
-    # only when the status is not GORT_OK.
+    # The hot paths pass packed bytes and pooled out-buffers' addresses (cheaper than
+    # ctypes objects and byref) and look at the status only when it is not GORT_OK.
     def _failed(self, status, what):
         if status == _lib.EINVAL and not self._h:
             return ValueError(f"{what}: Chan used after release")
@@ -123,19 +124,26 @@ class Chan(Handle):
 
     def recv(self, timeout=None):
         """<-ch. Raises ChannelClosed once closed and drained, or TimeoutError."""
-        elem = self.elem_type
-        entry = elem.out()
-        out, address, ok_address = entry
+        entry = self.elem_type.out()
+        _, address, ok_address = entry
         status = _try_recv(self._h, address, ok_address)
         if status:
             if status == _lib.EAGAIN and timeout != 0:
                 status = self._recv_wait(address, ok_address, timeout)
             if status:
                 raise self._failed(status, "recv")
-        if not out.flag:
-            raise ChannelClosed("recv: channel closed")
-        value = elem.take(out)
+        return self._received(entry, "recv")
+
+    def _received(self, entry, what):
+        """The value a successful receive left in the pooled `entry`, taken over; or
+        ChannelClosed when the receive found the channel closed and drained."""
+        elem = self.elem_type
+        out = entry[0]
+        value = elem.take(out) if out.flag else None
+        closed = not out.flag
         elem.give_back(entry)
+        if closed:
+            raise ChannelClosed(f"{what}: channel closed")
         return value
 
     def _recv_wait(self, address, ok_address, timeout):
@@ -153,18 +161,14 @@ class Chan(Handle):
         Raises ChannelClosed once closed and drained."""
         elem = self.elem_type
         entry = elem.out()
-        out, address, ok_address = entry
+        _, address, ok_address = entry
         status = _try_recv(self._h, address, ok_address)
         if status == _lib.EAGAIN:
             elem.give_back(entry)
             return None, False
         if status:
             raise self._failed(status, "try_recv")
-        if not out.flag:
-            raise ChannelClosed("try_recv: channel closed")
-        value = elem.take(out)
-        elem.give_back(entry)
-        return value, True
+        return self._received(entry, "try_recv"), True
 
     def __iter__(self):
         """Receives until the channel is closed and drained."""
