@@ -35,15 +35,6 @@
 #define BUILD_SCALE 1.0
 #endif
 
-static bool under_valgrind(void)
-{
-    const char *flag = getenv("GORT_TEST_VALGRIND");
-    const char *preload = getenv("LD_PRELOAD");
-    if (flag && *flag)
-        return strcmp(flag, "0") != 0;
-    return preload && strstr(preload, "vgpreload");
-}
-
 static double scale(void)
 {
     static double factor = -1;
@@ -157,17 +148,8 @@ static void shared_release(void *ptr, void *ctx)
 static gort_type *shared_tracked_type(void)
 {
     memset(&shared_state, 0, sizeof shared_state);
-    gort_type_desc desc = {
-        .struct_size = sizeof desc,
-        .size = sizeof(tracked),
-        .align = _Alignof(tracked),
-        .ptr_bitmap = tracked_bitmap,
-        .ptr_words = 3,
-        .retain = shared_retain,
-        .release = shared_release,
-        .ctx = &shared_state,
-        .name = "shared tracked",
-    };
+    gort_type_desc desc = tracked_desc(shared_retain, shared_release, &shared_state,
+                                       "shared tracked");
     gort_type *type = NULL;
     CHECK_OK(gort_type_create(&desc, &type));
     return type;

@@ -10,6 +10,8 @@
 #ifndef GORT_TEST_FIXTURES_H
 #define GORT_TEST_FIXTURES_H
 
+#include <stdlib.h>
+
 #include "harness.h"
 #include "heap.h" /* src/heap.h: gort__alloc_fail_after, gort__usable_size */
 
@@ -101,21 +103,29 @@ static void tracked_release(void *ptr, void *ctx)
 
 static const uint64_t tracked_bitmap[1] = {0x5};
 
-/* A fresh descriptor for `tracked`, with the counters reset. Release it when done. */
-static gort_type *tracked_type(void)
+/* The layout of `tracked` with the given hooks (tests vary the hooks and the state). */
+static gort_type_desc tracked_desc(gort_ref_fn retain, gort_ref_fn release, void *ctx,
+                                   const char *name)
 {
-    memset(&tracked_state, 0, sizeof tracked_state);
-    gort_type_desc desc = {
-        .struct_size = sizeof desc,
+    return (gort_type_desc){
+        .struct_size = sizeof(gort_type_desc),
         .size = sizeof(tracked),
         .align = _Alignof(tracked),
         .ptr_bitmap = tracked_bitmap,
         .ptr_words = 3,
-        .retain = tracked_retain,
-        .release = tracked_release,
-        .ctx = &tracked_state,
-        .name = "tracked",
+        .retain = retain,
+        .release = release,
+        .ctx = ctx,
+        .name = name,
     };
+}
+
+/* A fresh descriptor for `tracked`, with the counters reset. Release it when done. */
+static gort_type *tracked_type(void)
+{
+    memset(&tracked_state, 0, sizeof tracked_state);
+    gort_type_desc desc = tracked_desc(tracked_retain, tracked_release, &tracked_state,
+                                       "tracked");
     gort_type *type = NULL;
     CHECK_OK(gort_type_create(&desc, &type));
     return type;
@@ -138,6 +148,50 @@ static bool tracked_balanced(void)
         if (tracked_state.refs[i] != 0)
             return false;
     return tracked_state.errors == 0 && tracked_state.retains == tracked_state.releases;
+}
+
+/* ---- randomness and environment ---------------------------------------------------------- */
+
+/* splitmix64's finaliser: a bijection of uint64, used both as the generator's output
+ * function and to derive seeds. */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* splitmix64: small, fast, and reproducible from a printed seed. */
+typedef struct rng {
+    uint64_t state;
+} rng;
+
+static uint64_t rng_next(rng *r)
+{
+    r->state += 0x9e3779b97f4a7c15ull;
+    return mix64(r->state);
+}
+
+/* Uniform enough in [0, n); 0 for n == 0. */
+static uint64_t rng_below(rng *r, uint64_t n)
+{
+    return n ? rng_next(r) % n : 0;
+}
+
+static bool rng_one_in(rng *r, uint64_t n)
+{
+    return rng_below(r, n) == 0;
+}
+
+/* True under Valgrind: GORT_TEST_VALGRIND=1 (0 denies), else LD_PRELOAD naming its
+ * preload library. Tests shrink their work there. */
+static bool under_valgrind(void)
+{
+    const char *flag = getenv("GORT_TEST_VALGRIND");
+    const char *preload = getenv("LD_PRELOAD");
+    if (flag && *flag)
+        return strcmp(flag, "0") != 0;
+    return preload && strstr(preload, "vgpreload");
 }
 
 #endif /* GORT_TEST_FIXTURES_H */

@@ -2234,17 +2234,8 @@ TEST(expect_type_accepts_only_matching_descriptors)
     gort_type *type = tracked_type();
     gort_chan *t = new_chan(type, 1);
     CHECK_OK(gort_chan_expect_type(t, type));
-    gort_type_desc desc = {
-        .struct_size = sizeof desc,
-        .size = sizeof(tracked),
-        .align = _Alignof(tracked),
-        .ptr_bitmap = tracked_bitmap,
-        .ptr_words = 3,
-        .retain = tracked_retain,
-        .release = tracked_release,
-        .ctx = &tracked_state,
-        .name = "tracked twin",
-    };
+    gort_type_desc desc = tracked_desc(tracked_retain, tracked_release, &tracked_state,
+                                       "tracked twin");
     gort_type *twin = NULL;
     CHECK_OK(gort_type_create(&desc, &twin));
     CHECK_OK(gort_chan_expect_type(t, twin));

@@ -35,26 +35,9 @@
 #define SCALE_VALGRIND 0.03
 #include "chan_fixtures.h"
 
-/* ---- time and randomness -------------------------------------------------------------- */
+/* ---- time ------------------------------------------------------------------------------ */
 
 #define US ((int64_t)1000)
-
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-typedef struct rng {
-    uint64_t state;
-} rng;
-
-static uint64_t rng_below(rng *r, uint64_t n)
-{
-    r->state += 0x9e3779b97f4a7c15ull;
-    return mix64(r->state) % n;
-}
 
 static uint64_t base_seed;
 

@@ -49,16 +49,6 @@ static void put_range(gort_map *m, uint64_t lo, uint64_t hi)
         put(m, k, k * 10);
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15u;
-
-static uint64_t rng(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
 /* ---- small maps, growth thresholds and hints (items 14-17) ----------------------- */
 
 TEST(small_map_has_no_table_and_allocates_lazily)

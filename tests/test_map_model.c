@@ -81,53 +81,12 @@
 #define BUILD_SCALE 1.0
 #endif
 
-/* ---- deterministic random numbers -------------------------------------------------------- */
-
-/* splitmix64's finaliser: a bijection of uint64, used both as the generator's output
- * function and to derive seeds. */
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-typedef struct rng {
-    uint64_t state;
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    r->state += 0x9e3779b97f4a7c15ull;
-    return mix64(r->state);
-}
-
-/* Uniform enough in [0, n); 0 for n == 0. */
-static uint64_t rng_below(rng *r, uint64_t n)
-{
-    return n ? rng_next(r) % n : 0;
-}
-
-static bool rng_one_in(rng *r, uint64_t n)
-{
-    return rng_below(r, n) == 0;
-}
-
 /* ---- environment: seed and scale --------------------------------------------------------- */
 
 static uint64_t base_seed;
 static double op_scale;
 static bool verbose; /* GORT_TEST_VERBOSE: one summary line per case */
 static uint64_t case_serial;
-
-static bool running_under_valgrind(void)
-{
-    const char *flag = getenv("GORT_TEST_VALGRIND");
-    const char *preload = getenv("LD_PRELOAD");
-    if (flag && *flag)
-        return strcmp(flag, "0") != 0;
-    return preload && strstr(preload, "vgpreload");
-}
 
 static void read_environment(void)
 {
@@ -138,7 +97,7 @@ static void read_environment(void)
                       ((uint64_t)getpid() << 40));
     if (seed && *seed)
         base_seed = strtoull(seed, NULL, 0);
-    op_scale = running_under_valgrind() ? VALGRIND_SCALE : BUILD_SCALE;
+    op_scale = under_valgrind() ? VALGRIND_SCALE : BUILD_SCALE;
     if (scale && *scale)
         op_scale = strtod(scale, NULL);
     if (!(op_scale > 0 && op_scale < 1e6))

@@ -1112,7 +1112,7 @@ TEST(a_release_hook_may_call_into_the_channel_a_select_discards_from)
  * (never ready) interleaved anywhere. */
 TEST(chosen_index_is_right_with_nil_cases_interleaved)
 {
-    uint64_t rng = 0x243F6A8885A308D3u;
+    rng random = {0x243F6A8885A308D3u};
     gort_chan *chans[3] = {new_i64_chan(1), new_i64_chan(1), new_i64_chan(1)};
     long wrong = 0;
     for (int trial = 0; trial < 500; trial++) {
@@ -1126,8 +1126,7 @@ TEST(chosen_index_is_right_with_nil_cases_interleaved)
             size_t p;
             bool taken;
             do {
-                rng = rng * 6364136223846793005u + 1442695040888963407u;
-                p = (size_t)(rng >> 33) % n;
+                p = (size_t)rng_below(&random, n);
                 taken = cases[p].chan != NULL;
             } while (taken);
             positions[k] = p;
