@@ -106,6 +106,22 @@ function core.size_arg(value, op, what)
     return value
 end
 
+-- A stats struct (C type `ctype`, with struct_size) filled by get(handle, struct), as a
+-- table of numbers with the given fields; raises with `op` when get fails.
+function core.stats(ctype, get, handle, fields, op)
+    local stats = ffi.new(ctype)
+    stats.struct_size = ffi.sizeof(stats)
+    local rc = get(handle, stats)
+    if rc ~= 0 then
+        core.raise(rc, op)
+    end
+    local result = {}
+    for _, field in ipairs(fields) do
+        result[field] = tonumber(stats[field])
+    end
+    return result
+end
+
 -- Seconds (a Lua number) to the library's timeout_ns: nil or math.huge wait forever (-1),
 -- 0 does not wait, a positive number waits at least 1 ns. Negative numbers are refused:
 -- in C they mean "forever", which is not what a Lua reader would guess.

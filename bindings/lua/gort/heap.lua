@@ -41,17 +41,7 @@ local stats_fields = { "allocated", "active", "resident", "mapped", "live_blocks
                        "live_objects" }
 
 local function stats_of(handle, op)
-    local stats = ffi.new("gort_heap_stats")
-    stats.struct_size = ffi.sizeof(stats)
-    local rc = lib.gort_heap_stats_get(handle, stats)
-    if rc ~= 0 then
-        raise(rc, op)
-    end
-    local result = {}
-    for _, field in ipairs(stats_fields) do
-        result[field] = tonumber(stats[field])
-    end
-    return result
+    return core.stats("gort_heap_stats", lib.gort_heap_stats_get, handle, stats_fields, op)
 end
 
 -- {allocated, active, resident, mapped, live_blocks, live_objects} as numbers.

@@ -156,17 +156,8 @@ local stats_fields = { "entries", "tables", "directory_len", "global_depth", "ca
 
 -- gort_map_stats as a table of numbers.
 function Map.stats(m)
-    local stats = ffi.new("gort_map_stats")
-    stats.struct_size = ffi.sizeof(stats)
-    local rc = lib.gort_map_stats_get(state_of(class, m, "Map.stats").handle, stats)
-    if rc ~= 0 then
-        raise(rc, "Map.stats")
-    end
-    local result = {}
-    for _, field in ipairs(stats_fields) do
-        result[field] = tonumber(stats[field])
-    end
-    return result
+    return core.stats("gort_map_stats", lib.gort_map_stats_get,
+                      state_of(class, m, "Map.stats").handle, stats_fields, "Map.stats")
 end
 
 ---------------------------------------------------------------------------------------
