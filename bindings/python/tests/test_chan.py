@@ -180,22 +180,19 @@ class ChanTests(HeapCase):
         to_c.release()
 
     def test_blocking_calls_release_the_gil(self):
+        """A thread blocked in recv must let this one run. The waiter is not the main
+        thread, so it waits in one call (no 0.1 s slices that would let us in anyway)."""
         ch = gort.Chan(int, heap=self.heap)
-        ticks = []
-        stop = threading.Event()
-
-        def ticker():
-            while not stop.is_set():
-                ticks.append(1)
-                time.sleep(0.001)
-
-        t = threading.Thread(target=ticker)
-        t.start()
-        with self.assertRaises(TimeoutError):
-            ch.recv(timeout=0.3)  # the ticker must run meanwhile
-        stop.set()
-        t.join()
-        self.assertGreater(len(ticks), 20)
+        waiter = threading.Thread(target=lambda: self.assertRaises(
+            TimeoutError, ch.recv, timeout=0.3))
+        waiter.start()
+        time.sleep(0.01)
+        ticks = 0
+        while waiter.is_alive():
+            ticks += 1
+            time.sleep(0.001)
+        waiter.join()
+        self.assertGreater(ticks, 100)
         ch.release()
 
     def test_ctrl_c_interrupts_a_blocked_main_thread(self):
