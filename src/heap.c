@@ -32,14 +32,39 @@ long gort__alloc_fail_after(long n)
     return attempts;
 }
 
-static bool injected_failure(void)
+/* The sites injection has failed, each once; written only by single-threaded tests. */
+#define MAX_FAILED_SITES 128
+static const char *failed_sites[MAX_FAILED_SITES];
+static size_t failed_site_count;
+
+static void record_failed_site(const char *site)
+{
+    for (size_t i = 0; i < failed_site_count && i < MAX_FAILED_SITES; i++)
+        if (failed_sites[i] == site || strcmp(failed_sites[i], site) == 0)
+            return;
+    if (failed_site_count < MAX_FAILED_SITES)
+        failed_sites[failed_site_count] = site;
+    failed_site_count++;
+}
+
+size_t gort__alloc_failed_sites(const char **sites, size_t max)
+{
+    for (size_t i = 0; i < max && i < failed_site_count && i < MAX_FAILED_SITES; i++)
+        sites[i] = failed_sites[i];
+    return failed_site_count;
+}
+
+static bool injected_failure(const char *site)
 {
     size_t left = gort__atomic_load_relaxed(&fail_countdown);
     if (GORT_LIKELY(left == 0))
         return false;
     gort__atomic_store_relaxed(&fail_attempts, gort__atomic_load_relaxed(&fail_attempts) + 1);
     gort__atomic_store_relaxed(&fail_countdown, left - 1);
-    return left == 1;
+    if (left != 1)
+        return false;
+    record_failed_site(site);
+    return true;
 }
 
 gort_heap *gort__heap_resolve(gort_heap *heap)
@@ -47,10 +72,10 @@ gort_heap *gort__heap_resolve(gort_heap *heap)
     return heap ? heap : &default_heap;
 }
 
-static void *alloc_block(gort_heap *heap, size_t size, size_t align, bool zero)
+void *gort__alloc_at(gort_heap *heap, size_t size, size_t align, bool zero, const char *site)
 {
     heap = gort__heap_resolve(heap);
-    if (size > GORT_MAX_ALLOC || injected_failure())
+    if (size > GORT_MAX_ALLOC || injected_failure(site))
         return NULL;
     void *ptr = gort__backend_alloc(heap, size, align, zero);
     if (ptr)
@@ -58,20 +83,10 @@ static void *alloc_block(gort_heap *heap, size_t size, size_t align, bool zero)
     return ptr;
 }
 
-void *gort__alloc(gort_heap *heap, size_t size, size_t align)
+void *gort__realloc_at(gort_heap *heap, void *ptr, size_t old_size, size_t new_size,
+                       size_t align, bool zero_tail, const char *site)
 {
-    return alloc_block(heap, size, align, false);
-}
-
-void *gort__alloc_zeroed(gort_heap *heap, size_t size, size_t align)
-{
-    return alloc_block(heap, size, align, true);
-}
-
-void *gort__realloc(gort_heap *heap, void *ptr, size_t old_size, size_t new_size,
-                    size_t align, bool zero_tail)
-{
-    if (new_size > GORT_MAX_ALLOC || injected_failure())
+    if (new_size > GORT_MAX_ALLOC || injected_failure(site))
         return NULL;
     return gort__backend_realloc(gort__heap_resolve(heap), ptr, old_size, new_size, align,
                                  zero_tail);

@@ -1379,123 +1379,6 @@ TEST(null_arguments_and_incomparable_keys_are_refused)
     gort_map_release(m);
 }
 
-/* ---- allocation failure at every step --------------------------------------------- */
-
-/* A fingerprint of a u64 or str-keyed map: len and a sum over iteration. */
-static uint64_t fingerprint(gort_map *m)
-{
-    gort_map_iter it;
-    const void *key;
-    void *value;
-    uint64_t sum = gort_map_len(m);
-    CHECK_OK(gort_map_iter_init(m, &it));
-    while (gort_map_iter_next(&it, &key, &value) == 1)
-        sum += *(uint64_t *)value * 31 + 7;
-    return sum;
-}
-
-typedef int (*map_op)(gort_map *m, uint64_t i);
-
-/* Runs op with the 1st, 2nd, ... allocation failing until it succeeds; after each
- * GORT_ENOMEM the map's contents are unchanged. Returns the failures seen. */
-static long fail_every_step(gort_map *m, map_op op, uint64_t i)
-{
-    long failures = 0;
-    for (long n = 0; n < 10000; n++) {
-        uint64_t before = fingerprint(m);
-        gort__alloc_fail_after(n);
-        int status = op(m, i);
-        gort__alloc_fail_after(-1);
-        if (status == GORT_OK)
-            return failures;
-        CHECK_STATUS(status, GORT_ENOMEM);
-        CHECK_EQ_U64(fingerprint(m), before);
-        failures++;
-    }
-    CHECK_TRUE(!"never succeeded");
-    return failures;
-}
-
-static int op_set_u64(gort_map *m, uint64_t i)
-{
-    return gort_map_set(m, &i, &i);
-}
-
-static int op_set_str(gort_map *m, uint64_t i)
-{
-    char text[24];
-    snprintf(text, sizeof text, "s%llu", (unsigned long long)i);
-    gort_str k = str_of(text);
-    return gort_map_set(m, &k, &i);
-}
-
-static int op_clone(gort_map *m, uint64_t i)
-{
-    (void)i;
-    gort_map *c = NULL;
-    int status = gort_map_clone(m, &c);
-    if (status == GORT_OK) {
-        CHECK_EQ_U64(fingerprint(c), fingerprint(m));
-        gort_map_release(c);
-    }
-    return status;
-}
-
-static int op_shrink(gort_map *m, uint64_t i)
-{
-    (void)i;
-    return gort_map_shrink(m);
-}
-
-TEST(allocation_failure_leaves_the_map_unchanged_everywhere)
-{
-    uint64_t blocks = live_blocks(NULL);
-    gort_map *m = new_u64_map(0);
-    long failures = 0;
-    for (uint64_t i = 0; i < 3000; i++) /* small, table creation, grows, splits */
-        failures += fail_every_step(m, op_set_u64, i);
-    CHECK_TRUE(failures >= 10);
-    CHECK_TRUE(fail_every_step(m, op_clone, 0) >= 1);
-    for (uint64_t k = 0; k < 3000; k += 2)
-        CHECK_OK(gort_map_delete(m, &k));
-    CHECK_TRUE(fail_every_step(m, op_shrink, 0) >= 1);
-    gort_map_release(m);
-
-    gort_map *s = NULL;
-    CHECK_OK(gort_map_create(gort_type_builtin(GORT_KIND_STR), u64_type(), 0, NULL, &s));
-    for (uint64_t i = 0; i < 1500; i++)
-        fail_every_step(s, op_set_str, i);
-    CHECK_TRUE(fail_every_step(s, op_clone, 0) >= 2);
-    /* a delete under an iterator that reads a retired table needs a grave */
-    gort_map_iter it;
-    const void *key;
-    CHECK_OK(gort_map_iter_init(s, &it));
-    CHECK_EQ_INT(gort_map_iter_next(&it, &key, NULL), 1);
-    for (uint64_t i = 1500; i < 4000; i++)
-        CHECK_OK(op_set_str(s, i));
-    gort_str victim = str_of("s77");
-    gort__alloc_fail_after(0);
-    CHECK_STATUS(gort_map_delete(s, &victim), GORT_ENOMEM);
-    gort__alloc_fail_after(-1);
-    CHECK_EQ_SIZE(gort_map_len(s), 4000);
-    CHECK_OK(gort_map_delete(s, &victim));
-    gort_map_iter_finish(&it);
-    gort_map_release(s);
-    CHECK_EQ_U64(live_blocks(NULL), blocks);
-
-    gort_map *h = NULL;
-    gort__alloc_fail_after(0);
-    CHECK_STATUS(gort_map_create(u64_type(), u64_type(), 0, NULL, &h), GORT_ENOMEM);
-    for (long n = 1; n <= 9; n++) { /* directory, then each of the 8 presized tables */
-        gort__alloc_fail_after(n); /* a presize that fails drops the hint, never errs */
-        CHECK_OK(gort_map_create(u64_type(), u64_type(), 5000, NULL, &h));
-        gort__alloc_fail_after(-1);
-        CHECK_EQ_SIZE(stats_of(h).capacity, 0);
-        gort_map_release(h);
-    }
-    CHECK_EQ_U64(live_blocks(NULL), blocks);
-}
-
 int main(void)
 {
     static const harness_test tests[] = {
@@ -1545,7 +1428,6 @@ int main(void)
         TEST_ENTRY(concurrent_writes_reads_and_iteration_reach_the_abort_hook),
         TEST_ENTRY(concurrent_readers_after_growth_are_safe),
         TEST_ENTRY(null_arguments_and_incomparable_keys_are_refused),
-        TEST_ENTRY(allocation_failure_leaves_the_map_unchanged_everywhere),
     };
     return harness_run(tests, HARNESS_COUNT(tests));
 }

@@ -6,8 +6,11 @@
  *
  * Each operation is run on the paths that allocate differently: an exclusive store
  * (resized in place or moved), a shared store (copied into a new store), and element
- * types that own memory (str: one allocation per string) or references (hooks).
+ * types that own memory (str: one allocation per string) or references (hooks). The last
+ * test checks that every allocation call in src/ has been made to fail by the others.
  */
+#include <dirent.h>
+
 #include "fixtures.h"
 
 /* Generous bound on the allocations one operation makes here. */
@@ -24,6 +27,8 @@ static void fail_nth(long n)
  * operation succeeded, or failed with something other than GORT_ENOMEM, which is a test
  * failure). Counts the ENOMEM failures in *failures.
  */
+static long injected_failures; /* over the whole run, for the summary */
+
 static bool attempt_done(int status, long n, long *failures)
 {
     gort__alloc_fail_after(-1);
@@ -32,6 +37,7 @@ static bool attempt_done(int status, long n, long *failures)
     if (!CHECK_STATUS(status, GORT_ENOMEM) || !CHECK_TRUE(n < MAX_STEPS))
         return true;
     ++*failures;
+    injected_failures++;
     return false;
 }
 
@@ -593,6 +599,248 @@ TEST(copy_on_str_slice_survives_failure)
     check_str_copy_survives(40, 1 + 40); /* 640 bytes: a staging buffer first */
 }
 
+/* ---- maps ------------------------------------------------------------------------------ */
+
+static gort_type *u64_type(void)
+{
+    return gort_type_builtin(GORT_KIND_U64);
+}
+
+static gort_str str_of(const char *s)
+{
+    return (gort_str){s, strlen(s)};
+}
+
+static gort_map *map_of(gort_type *key_type, gort_type *value_type)
+{
+    gort_map *m = NULL;
+    CHECK_OK(gort_map_create(key_type, value_type, 0, NULL, &m));
+    return m;
+}
+
+/* A fingerprint of a map whose values start with a u64: len and a sum over iteration. */
+static uint64_t fingerprint(gort_map *m)
+{
+    gort_map_iter it;
+    const void *key;
+    void *value;
+    uint64_t sum = gort_map_len(m);
+    CHECK_OK(gort_map_iter_init(m, &it));
+    while (gort_map_iter_next(&it, &key, &value) == 1)
+        sum += *(uint64_t *)value * 31 + 7;
+    return sum;
+}
+
+typedef int (*map_op)(gort_map *m, uint64_t i);
+
+/* Runs op with the 1st, 2nd, ... allocation failing until it succeeds; after each
+ * GORT_ENOMEM the map's contents are unchanged. Returns the failures seen. */
+static long fail_every_step(gort_map *m, map_op op, uint64_t i)
+{
+    long failures = 0;
+    for (long n = 0;; n++) {
+        uint64_t before = fingerprint(m);
+        fail_nth(n);
+        if (attempt_done(op(m, i), n, &failures))
+            return failures;
+        CHECK_EQ_U64(fingerprint(m), before);
+    }
+}
+
+static int op_set_u64(gort_map *m, uint64_t i)
+{
+    return gort_map_set(m, &i, &i);
+}
+
+static int op_set_str(gort_map *m, uint64_t i)
+{
+    char text[24];
+    snprintf(text, sizeof text, "s%llu", (unsigned long long)i);
+    gort_str k = str_of(text);
+    return gort_map_set(m, &k, &i);
+}
+
+static int op_clone(gort_map *m, uint64_t i)
+{
+    (void)i;
+    gort_map *c = NULL;
+    int status = gort_map_clone(m, &c);
+    if (status == GORT_OK) {
+        CHECK_EQ_U64(fingerprint(c), fingerprint(m));
+        gort_map_release(c);
+    }
+    return status;
+}
+
+static int op_shrink(gort_map *m, uint64_t i)
+{
+    (void)i;
+    return gort_map_shrink(m);
+}
+
+TEST(map_insert_grow_split_clone_shrink_survive_every_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_map *m = map_of(u64_type(), u64_type());
+    long failures = 0;
+    for (uint64_t i = 0; i < 3000; i++) /* small, table creation, grows, splits */
+        failures += fail_every_step(m, op_set_u64, i);
+    CHECK_TRUE(failures >= 10);
+    CHECK_TRUE(fail_every_step(m, op_clone, 0) >= 1);
+    for (uint64_t k = 0; k < 3000; k += 2)
+        CHECK_OK(gort_map_delete(m, &k));
+    CHECK_TRUE(fail_every_step(m, op_shrink, 0) >= 1);
+    gort_map_release(m);
+
+    gort_map *s = map_of(str_type(), u64_type());
+    for (uint64_t i = 0; i < 1500; i++)
+        fail_every_step(s, op_set_str, i);
+    CHECK_TRUE(fail_every_step(s, op_clone, 0) >= 2);
+    /* a delete under an iterator that reads a retired table needs a grave */
+    gort_map_iter it;
+    const void *key;
+    CHECK_OK(gort_map_iter_init(s, &it));
+    CHECK_EQ_INT(gort_map_iter_next(&it, &key, NULL), 1);
+    for (uint64_t i = 1500; i < 4000; i++)
+        CHECK_OK(op_set_str(s, i));
+    gort_str victim = str_of("s77");
+    fail_nth(0);
+    CHECK_STATUS(gort_map_delete(s, &victim), GORT_ENOMEM);
+    fail_nth(-1);
+    CHECK_EQ_SIZE(gort_map_len(s), 4000);
+    CHECK_OK(gort_map_delete(s, &victim));
+    gort_map_iter_finish(&it);
+    gort_map_release(s);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+TEST(map_create_survives_failure_and_a_failed_presize_drops_the_hint)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_map *h = NULL;
+    fail_nth(0);
+    CHECK_STATUS(gort_map_create(u64_type(), u64_type(), 0, NULL, &h), GORT_ENOMEM);
+    fail_nth(-1);
+    CHECK_EQ_PTR(h, NULL);
+    for (long n = 1; n <= 9; n++) { /* directory, then each of the 8 presized tables */
+        fail_nth(n);
+        CHECK_OK(gort_map_create(u64_type(), u64_type(), 5000, NULL, &h));
+        fail_nth(-1);
+        gort_map_stats st = {.struct_size = sizeof st};
+        CHECK_OK(gort_map_stats_get(h, &st));
+        CHECK_EQ_SIZE(st.capacity, 0);
+        gort_map_release(h);
+    }
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* Go stores keys and values above 128 bytes in blocks of their own: an insert that cannot
+ * get the key's or the value's block inserts nothing. */
+enum { BIG = 200 };
+typedef struct big {
+    uint64_t words[BIG / 8];
+} big;
+
+static uint64_t big_hash(const void *value, uint64_t seed, void *ctx)
+{
+    (void)ctx;
+    return mix64(((const big *)value)->words[0] ^ seed);
+}
+
+static int big_equal(const void *a, const void *b, void *ctx)
+{
+    (void)ctx;
+    return memcmp(a, b, sizeof(big)) == 0;
+}
+
+static gort_type *big_type(void)
+{
+    gort_type_desc desc = {.struct_size = sizeof desc, .size = sizeof(big),
+                           .align = _Alignof(big), .hash = big_hash, .equal = big_equal,
+                           .name = "big"};
+    gort_type *type = NULL;
+    CHECK_OK(gort_type_create(&desc, &type));
+    return type;
+}
+
+static int op_set_big(gort_map *m, uint64_t i)
+{
+    big key = {{i, i * 3}}, value = {{i * 2, i}};
+    return gort_map_set(m, &key, &value);
+}
+
+TEST(map_insert_of_indirect_keys_and_values_survives_every_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_type *type = big_type();
+    gort_map *m = map_of(type, type);
+    long failures = 0;
+    for (uint64_t i = 0; i < 300; i++)
+        failures += fail_every_step(m, op_set_big, i);
+    CHECK_TRUE(failures >= 600); /* at least the key's and the value's block each time */
+    CHECK_EQ_SIZE(gort_map_len(m), 300);
+    CHECK_TRUE(fail_every_step(m, op_clone, 0) >= 1);
+    gort_map_release(m);
+    gort_type_release(type);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* Replacing a value that owns memory copies the new one in before releasing the old: a
+ * failure leaves the old value in place. */
+TEST(map_update_of_an_owning_value_survives_every_failure)
+{
+    uint64_t blocks = live_blocks(NULL);
+    gort_map *m = map_of(u64_type(), str_type());
+    uint64_t key = 5;
+    gort_str old = str_of("the old value"), fresh = str_of("a new value");
+    CHECK_OK(gort_map_set(m, &key, &old));
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_map_set(m, &key, &fresh), n, &failures))
+            break;
+        gort_str got = {NULL, 0}; /* borrowed */
+        int found = 0;
+        CHECK_OK(gort_map_get(m, &key, &got, &found));
+        CHECK_TRUE(found && got.len == old.len && memcmp(got.ptr, old.ptr, old.len) == 0);
+    }
+    CHECK_TRUE(failures >= 2); /* the value's block, then the copy of its bytes */
+    gort_str got = {NULL, 0};
+    CHECK_OK(gort_map_get(m, &key, &got, NULL)); /* borrowed: not dropped */
+    CHECK_EQ_MEM(got.ptr, fresh.ptr, fresh.len);
+    gort_map_release(m);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* A directory that changes while an iterator is live is kept for it (Go keeps the old
+ * tables reachable). When keeping it fails, the insert fails and the iterator still
+ * produces every entry present throughout exactly once. */
+TEST(map_growth_under_a_live_iterator_survives_every_failure)
+{
+    enum { BEFORE = 100, AFTER = 4000 };
+    uint64_t blocks = live_blocks(NULL);
+    gort_map *m = map_of(u64_type(), u64_type());
+    for (uint64_t i = 0; i < BEFORE; i++)
+        CHECK_OK(op_set_u64(m, i));
+    gort_map_iter it;
+    const void *key;
+    CHECK_OK(gort_map_iter_init(m, &it));
+    unsigned char seen[AFTER] = {0};
+    CHECK_EQ_INT(gort_map_iter_next(&it, &key, NULL), 1);
+    seen[*(const uint64_t *)key]++;
+    long failures = 0;
+    for (uint64_t i = BEFORE; i < AFTER; i++)
+        failures += fail_every_step(m, op_set_u64, i);
+    CHECK_TRUE(failures >= 10);
+    while (gort_map_iter_next(&it, &key, NULL) == 1)
+        seen[*(const uint64_t *)key]++;
+    gort_map_iter_finish(&it);
+    for (uint64_t i = 0; i < BEFORE; i++)
+        CHECK_EQ_INT(seen[i], 1);
+    gort_map_release(m);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
 /* ---- channels --------------------------------------------------------------------------- */
 
 static gort_chan *chan_of(gort_type *type, int64_t cap)
@@ -750,7 +998,159 @@ TEST(select_of_many_cases_survives_allocation_failure)
     CHECK_EQ_U64(live_blocks(NULL), blocks);
 }
 
-int main(void)
+
+/* A receive that discards (out == NULL) a value owning references must drop it outside
+ * the channel's lock, so an element too big for the stack gets a heap buffer; when that
+ * fails, nothing is received and the value stays buffered. */
+TEST(discarding_receive_of_a_large_owning_value_survives_failure)
+{
+    enum { SIZE = 2048 };
+    uint64_t blocks = live_blocks(NULL);
+    memset(&tracked_state, 0, sizeof tracked_state);
+    gort_type_desc desc = tracked_desc(tracked_retain, tracked_release, &tracked_state, "big");
+    desc.size = SIZE;
+    gort_type *type = NULL;
+    CHECK_OK(gort_type_create(&desc, &type));
+    gort_chan *c = chan_of(type, 2);
+    _Alignas(16) unsigned char value[SIZE] = {0};
+    tracked head = track(3, 7, 4);
+    memcpy(value, &head, sizeof head);
+    CHECK_OK(gort_chan_send(c, value));
+    CHECK_EQ_INT(refs(3), 1);
+    uint64_t with_value = live_blocks(NULL);
+    long failures = 0;
+    for (long n = 0;; n++) {
+        fail_nth(n);
+        if (attempt_done(gort_chan_try_recv(c, NULL, NULL), n, &failures))
+            break;
+        CHECK_EQ_SIZE(gort_chan_len(c), 1);
+        CHECK_EQ_INT(refs(3), 1);
+        CHECK_EQ_U64(live_blocks(NULL), with_value);
+    }
+    CHECK_EQ_INT(failures, 1);
+    CHECK_EQ_SIZE(gort_chan_len(c), 0);
+    CHECK_EQ_INT(refs(3), 0);
+    gort_chan_release(c);
+    gort_type_release(type);
+    CHECK_TRUE(tracked_balanced());
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* ---- every allocation site ------------------------------------------------------------ */
+
+/*
+ * The tests above must make every allocation call in src/ fail at least once, so that no
+ * error path is left unexercised. The shim records the call sites (file:line) where
+ * injection fired; this scans the sources for the calls and compares. GCC names a call
+ * spanning lines by its first line, clang by its last: either matches.
+ */
+static const char *source_dir; /* argv[1]: the src/ directory */
+
+typedef struct alloc_call {
+    char file[64]; /* relative to src/, e.g. "map/map.c" */
+    int first_line, last_line;
+} alloc_call;
+
+enum { MAX_CALLS = 128 };
+static alloc_call calls[MAX_CALLS];
+static size_t n_calls;
+
+static bool is_alloc_call(const char *line)
+{
+    while (*line == ' ')
+        line++;
+    if (*line == '#' || *line == '*' || strncmp(line, "/*", 2) == 0)
+        return false; /* the macros themselves, comments */
+    return strstr(line, "gort__alloc(") || strstr(line, "gort__alloc_zeroed(") ||
+           strstr(line, "gort__realloc(");
+}
+
+/* Records the calls in one file; a call ends on the line where its parentheses close. */
+static void scan_file(const char *dir, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s%s", source_dir, dir, name);
+    FILE *f = fopen(path, "r");
+    if (!CHECK_TRUE(f != NULL))
+        return;
+    char line[512];
+    int number = 0, depth = 0;
+    alloc_call *open_call = NULL;
+    while (fgets(line, sizeof line, f)) {
+        number++;
+        if (!open_call && is_alloc_call(line) && CHECK_TRUE(n_calls < MAX_CALLS)) {
+            open_call = &calls[n_calls++];
+            snprintf(open_call->file, sizeof open_call->file, "%s%s", dir, name);
+            open_call->first_line = number;
+            depth = 0;
+            const char *at = strstr(line, "gort__");
+            memmove(line, at, strlen(at) + 1); /* count parentheses from the call on */
+        }
+        for (const char *p = line; open_call && *p; p++)
+            depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+        if (open_call && depth <= 0) {
+            open_call->last_line = number;
+            open_call = NULL;
+        }
+    }
+    fclose(f);
+}
+
+static void scan_dir(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", source_dir, dir);
+    DIR *d = opendir(path);
+    if (!CHECK_TRUE(d != NULL))
+        return;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len > 2 && strcmp(e->d_name + len - 2, ".c") == 0)
+            scan_file(dir, e->d_name);
+    }
+    closedir(d);
+}
+
+/* True when the shim recorded a failure at this call ("../src/map/map.c:251"). */
+static bool call_failed(const alloc_call *call, const char **sites, size_t n_sites)
+{
+    for (size_t i = 0; i < n_sites; i++) {
+        const char *src = strstr(sites[i], "src/");
+        const char *colon = strrchr(sites[i], ':');
+        if (!src || !colon)
+            continue;
+        src += 4;
+        int line = atoi(colon + 1);
+        if ((size_t)(colon - src) == strlen(call->file) &&
+            strncmp(src, call->file, strlen(call->file)) == 0 &&
+            (line == call->first_line || line == call->last_line))
+            return true;
+    }
+    return false;
+}
+
+TEST(every_allocation_site_in_the_library_has_failed)
+{
+    if (!CHECK_TRUE(source_dir != NULL))
+        return;
+    scan_dir("");
+    scan_dir("map/");
+    const char *sites[MAX_CALLS];
+    size_t n_sites = gort__alloc_failed_sites(sites, MAX_CALLS);
+    size_t failed = 0;
+    for (size_t i = 0; i < n_calls; i++) {
+        if (call_failed(&calls[i], sites, n_sites))
+            failed++;
+        else
+            printf("# never failed: src/%s:%d\n", calls[i].file, calls[i].first_line);
+    }
+    printf("# allocation sites in src/: %zu, each failed by injection: %zu; injected failures: %ld\n",
+           n_calls, failed, injected_failures);
+    CHECK_TRUE(n_calls >= 20);
+    CHECK_EQ_SIZE(failed, n_calls);
+}
+
+int main(int argc, char **argv)
 {
     static const harness_test tests[] = {
         TEST_ENTRY(type_create_survives_every_allocation_failure),
@@ -772,6 +1172,14 @@ int main(void)
         TEST_ENTRY(chan_create_survives_every_allocation_failure),
         TEST_ENTRY(str_send_survives_allocation_failure),
         TEST_ENTRY(select_of_many_cases_survives_allocation_failure),
+        TEST_ENTRY(discarding_receive_of_a_large_owning_value_survives_failure),
+        TEST_ENTRY(map_insert_grow_split_clone_shrink_survive_every_failure),
+        TEST_ENTRY(map_create_survives_failure_and_a_failed_presize_drops_the_hint),
+        TEST_ENTRY(map_insert_of_indirect_keys_and_values_survives_every_failure),
+        TEST_ENTRY(map_update_of_an_owning_value_survives_every_failure),
+        TEST_ENTRY(map_growth_under_a_live_iterator_survives_every_failure),
+        TEST_ENTRY(every_allocation_site_in_the_library_has_failed), /* last */
     };
+    source_dir = argc > 1 ? argv[1] : NULL;
     return harness_run(tests, HARNESS_COUNT(tests));
 }
