@@ -8,8 +8,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 packages=(
     # build
     meson ninja-build pkg-config gcc g++ make bzip2 python3 libatomic-ops-dev libxxhash-dev
-    # tests: sanitizers, valgrind, ABI tools
-    valgrind binutils abigail-tools
+    # tests: sanitizers, valgrind, ABI tools; clang with compiler-rt for libFuzzer
+    valgrind binutils abigail-tools clang libclang-rt-14-dev
     # bindings: LuaJIT (Python and cargo are listed above and below)
     luajit
     # benchmark peers (WORKLOADS.md): Go, GLib, Abseil, TBB, Debian's hashbrown and
