@@ -323,12 +323,27 @@ int gort_type_comparable(const gort_type *type)
     return type && type->comparable;
 }
 
+int gort__str_check(const gort_str *s)
+{
+    if (s->len > GORT_MAX_ALLOC)
+        return GORT_EOVERFLOW;
+    return s->len && !s->ptr ? GORT_EINVAL : GORT_OK;
+}
+
+int gort__value_check(const gort_type *type, const void *value)
+{
+    return type->kind == GORT_KIND_STR ? gort__str_check(value) : GORT_OK;
+}
+
 int gort_type_hash(const gort_type *type, const void *value, uint64_t seed, uint64_t *out)
 {
     if (!type || !value || !out)
         return GORT_EINVAL;
     if (!type->comparable)
         return GORT_ETYPE;
+    int status = gort__value_check(type, value);
+    if (status != GORT_OK)
+        return status;
     *out = gort__hash_value(type, value, seed);
     return GORT_OK;
 }
@@ -339,6 +354,11 @@ int gort_type_equal(const gort_type *type, const void *a, const void *b, int *ou
         return GORT_EINVAL;
     if (!type->comparable)
         return GORT_ETYPE;
+    int status = gort__value_check(type, a);
+    if (status == GORT_OK)
+        status = gort__value_check(type, b);
+    if (status != GORT_OK)
+        return status;
     *out = gort__equal_values(type, a, b);
     return GORT_OK;
 }
@@ -411,11 +431,12 @@ static int str_clone(gort_str *dst, const gort_str *src)
         dst->ptr = NULL, dst->len = 0;
         return GORT_OK;
     }
-    if (!src->ptr)
-        return GORT_EINVAL;
+    int status = gort__str_check(src);
+    if (status != GORT_OK)
+        return status;
     char *bytes = gort__alloc(NULL, src->len, 1);
     if (!bytes)
-        return src->len > GORT_MAX_ALLOC ? GORT_EOVERFLOW : GORT_ENOMEM;
+        return GORT_ENOMEM;
     memcpy(bytes, src->ptr, src->len);
     dst->ptr = bytes, dst->len = src->len;
     return GORT_OK;

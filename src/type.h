@@ -39,6 +39,14 @@ uint64_t gort__hash_bytes(const void *data, size_t len, uint64_t seed);
 /* The per-process random key every hash mixes in (set when the library loads). */
 extern uint64_t gort__process_hash_key;
 
+/* Whether a string's bytes can be read: GORT_EINVAL for {NULL, len > 0}, GORT_EOVERFLOW
+ * for a length above GORT_MAX_ALLOC (no string can be that long), else GORT_OK. Checked
+ * before anything hashes, compares or copies the bytes. */
+int gort__str_check(const gort_str *s);
+
+/* gort__str_check for a str value; GORT_OK for every other kind. */
+int gort__value_check(const gort_type *type, const void *value);
+
 /* A value's hash and equality under its descriptor, with Go's float rules (+0 == -0,
  * NaN never equal and hashed randomly). */
 uint64_t gort__hash_value(const gort_type *type, const void *value, uint64_t seed);

@@ -61,31 +61,36 @@ GORT_API size_t gort_map_len(const gort_map *m);
  * m[*key] = *value. A new key is copied in (retained); on overwrite the old value is
  * released and, for float keys and custom-equality keys that own no references, the
  * stored key is replaced by the new one (Go: +0 then -0 stores -0). Keys that own
- * references (strings, hooked pointers) keep the stored key, as Python's dict does. value may be NULL to store the zero value. Returns GORT_OK; GORT_EINVAL for
- * NULL m/key; GORT_ENOMEM or GORT_EOVERFLOW (copying a string, growing a table); on
- * error the map is unchanged and nothing was retained. @since 1.0
+ * references (strings, hooked pointers) keep the stored key, as Python's dict does.
+ * value may be NULL to store the zero value. Returns GORT_OK; GORT_EINVAL for NULL
+ * m/key or a str key or value {NULL, len > 0}; GORT_EOVERFLOW for a str longer than
+ * GORT_MAX_ALLOC; GORT_ENOMEM (copying a string, growing a table); on error the map is
+ * unchanged and nothing was retained. @since 1.0
  */
 GORT_API int gort_map_set(gort_map *m, const void *key, const void *value);
 
 /*
  * v, ok := m[*key]. Copies the value into *value_out (borrowed: no retain; the zero
  * value when absent) and sets *found to 1 or 0. value_out and found may each be NULL.
- * Returns GORT_OK, or GORT_EINVAL for NULL m/key. @since 1.0
+ * Returns GORT_OK; GORT_EINVAL for NULL m/key or a str key {NULL, len > 0};
+ * GORT_EOVERFLOW for a str key longer than GORT_MAX_ALLOC. @since 1.0
  */
 GORT_API int gort_map_get(const gort_map *m, const void *key, void *value_out, int *found);
 
 /*
  * A borrowed pointer to the value stored for *key, or NULL in *out when absent. Valid
  * until the next mutation of the map; writing through it updates the entry in place
- * (bypassing retain/release hooks). Returns GORT_OK or GORT_EINVAL. @since 1.0
+ * (bypassing retain/release hooks). Returns GORT_OK, or GORT_EINVAL/GORT_EOVERFLOW
+ * as for gort_map_get (and GORT_EINVAL for NULL out). @since 1.0
  */
 GORT_API int gort_map_get_ptr(const gort_map *m, const void *key, void **out);
 
 /*
  * delete(m, *key): releases the key and value; a missing key is a no-op. When the map
- * empties it is reseeded. Returns GORT_OK; GORT_EINVAL for NULL m/key; GORT_ENOMEM only
- * while an iterator is reading a retired table (the dropped key must outlive it; see
- * docs/maps.md), and then the map is unchanged. @since 1.0
+ * empties it is reseeded. Returns GORT_OK; GORT_EINVAL/GORT_EOVERFLOW for a bad key as
+ * for gort_map_get; GORT_ENOMEM only while an iterator is reading a retired table (the
+ * dropped key must outlive it; see docs/maps.md), and then the map is unchanged.
+ * @since 1.0
  */
 GORT_API int gort_map_delete(gort_map *m, const void *key);
 

@@ -145,7 +145,8 @@ GORT_API int gort_type_comparable(const gort_type *type);
 /*
  * Hashes the value at `value` with `seed` the way maps do (builtin kinds use the
  * seeded XXH3 with a per-process random key; +0 and -0 hash alike; every NaN hashes
- * randomly). Returns GORT_EINVAL for NULL arguments, GORT_ETYPE for an incomparable
+ * randomly). Returns GORT_EINVAL for NULL arguments or a str {NULL, len > 0},
+ * GORT_EOVERFLOW for a str longer than GORT_MAX_ALLOC, GORT_ETYPE for an incomparable
  * type. @since 1.0
  */
 GORT_API int gort_type_hash(const gort_type *type, const void *value, uint64_t seed,
@@ -153,8 +154,8 @@ GORT_API int gort_type_hash(const gort_type *type, const void *value, uint64_t s
 
 /*
  * Compares two values of `type` as maps do; *out is 1 when equal, else 0.
- * Returns GORT_EINVAL for NULL arguments, GORT_ETYPE for an incomparable type.
- * @since 1.0
+ * Returns GORT_EINVAL for NULL arguments or a str {NULL, len > 0}, GORT_EOVERFLOW for
+ * a str longer than GORT_MAX_ALLOC, GORT_ETYPE for an incomparable type. @since 1.0
  */
 GORT_API int gort_type_equal(const gort_type *type, const void *a, const void *b, int *out);
 

@@ -550,10 +550,19 @@ size_t gort_map_len(const gort_map *m)
 
 /* ---- lookup ---------------------------------------------------------------------- */
 
-int gort_map_get(const gort_map *m, const void *key, void *value_out, int *found)
+/* A key every entry point may hash: m and key present, and a str key's bytes readable. */
+static int key_check(const gort_map *m, const void *key)
 {
     if (!m || !key)
         return GORT_EINVAL;
+    return m->layout.key_kind == KEY_STR ? gort__str_check(key) : GORT_OK;
+}
+
+int gort_map_get(const gort_map *m, const void *key, void *value_out, int *found)
+{
+    int status = key_check(m, key);
+    if (status != GORT_OK)
+        return status;
     check_read(m);
     uint64_t h;
     char *slot = find_entry(m, key, &h);
@@ -570,8 +579,9 @@ int gort_map_get(const gort_map *m, const void *key, void *value_out, int *found
 
 int gort_map_get_ptr(const gort_map *m, const void *key, void **out)
 {
-    if (!m || !key || !out)
-        return GORT_EINVAL;
+    int status = out ? key_check(m, key) : GORT_EINVAL;
+    if (status != GORT_OK)
+        return status;
     check_read(m);
     uint64_t h;
     char *slot = find_entry(m, key, &h);
@@ -683,10 +693,11 @@ static int map_put(gort_map *m, const void *key, const void *value)
 
 int gort_map_set(gort_map *m, const void *key, const void *value)
 {
-    if (!m || !key)
-        return GORT_EINVAL;
+    int status = key_check(m, key);
+    if (status != GORT_OK)
+        return status;
     write_begin(m);
-    int status = map_put(m, key, value);
+    status = map_put(m, key, value);
     write_end(m);
     return status;
 }
@@ -724,10 +735,11 @@ int gort__map_delete(gort_map *m, const void *key)
 
 int gort_map_delete(gort_map *m, const void *key)
 {
-    if (!m || !key)
-        return GORT_EINVAL;
+    int status = key_check(m, key);
+    if (status != GORT_OK)
+        return status;
     write_begin(m);
-    int status = gort__map_delete(m, key);
+    status = gort__map_delete(m, key);
     write_end(m);
     return status;
 }
