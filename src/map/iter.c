@@ -378,8 +378,12 @@ int64_t gort_map_iter_next_n(gort_map_iter *it, const void **keys, void **values
                                  n - got);
             continue;
         }
-        if (!iter_step(i, keys ? &keys[got] : NULL, values ? &values[got] : NULL))
+        const void *last = i->last_key;
+        if (!iter_step(i, keys ? &keys[got] : NULL, values ? &values[got] : NULL)) {
+            i->last_key = last; /* a batch cut short by the end: its last entry stays
+                                   the one iter_delete deletes (no mutation happened) */
             break;
+        }
         got++;
     }
     if (got == 0 && n > 0)
