@@ -335,10 +335,15 @@ static void check_accounting(const round_state *r, const worker *producers,
         bogus += consumers[c].bogus;
         errors += consumers[c].errors;
     }
-    bool good = CHECK_EQ_INT(missing, 0) & CHECK_EQ_INT(duplicated, 0) &
-                CHECK_EQ_INT(phantom, 0) & CHECK_EQ_INT(out_of_order, 0) &
-                CHECK_EQ_INT(bogus, 0) & CHECK_EQ_INT(errors, 0) &
-                CHECK_EQ_INT(received_total, sent_total) & CHECK_EQ_U64(received_sum, sent_sum);
+    /* every check runs (no short circuit), so a failure reports all that differ */
+    bool good = CHECK_EQ_INT(missing, 0);
+    good &= CHECK_EQ_INT(duplicated, 0);
+    good &= CHECK_EQ_INT(phantom, 0);
+    good &= CHECK_EQ_INT(out_of_order, 0);
+    good &= CHECK_EQ_INT(bogus, 0);
+    good &= CHECK_EQ_INT(errors, 0);
+    good &= CHECK_EQ_INT(received_total, sent_total);
+    good &= CHECK_EQ_U64(received_sum, sent_sum);
     if (!good)
         printf("#   in %s\n", what);
 }

@@ -31,6 +31,14 @@ typedef struct gort_cthread {
     int64_t count, sum;
 } gort_cthread;
 
+/* The entry points the Python and LuaJIT tests call (declared for -Wmissing-prototypes). */
+EXPORT int gort_cthread_produce(gort_chan *c, int64_t first, int64_t n, int close_after,
+                                gort_cthread **out);
+EXPORT int gort_cthread_produce_words(gort_chan *c, const char *text, size_t len,
+                                      int close_after, gort_cthread **out);
+EXPORT int gort_cthread_consume(gort_chan *c, gort_cthread **out);
+EXPORT int gort_cthread_join(gort_cthread *t, int64_t *count, int64_t *sum);
+
 static void produce_ints(gort_cthread *t)
 {
     for (int64_t i = 0; i < t->n && t->status == GORT_OK; i++) {
