@@ -66,8 +66,8 @@ libc_sanitized="-Dallocator=libc -Dbenchmarks=false"
 run_suite "default build (bundled jemalloc)" build "-Dbindings=enabled" ""
 run_suite "ASan+UBSan (libc allocator)" build-asan \
     "$libc_sanitized -Db_sanitize=address,undefined -Dbindings=enabled" "--suite unit"
-run_suite "ASan+UBSan: the bindings' suites" build-asan "" "--suite bindings" \
-    build-asan-bindings.test.log
+run_suite "ASan+UBSan: the bindings' suites" build-asan "" \
+    "--suite bindings --logbase testlog-bindings" build-asan-bindings.test.log
 run_suite "TSan (libc allocator)" build-tsan "$libc_sanitized -Db_sanitize=thread" \
     "--suite unit"
 run_suite "Valgrind memcheck (libc allocator)" build-valgrind "$libc_sanitized" \

@@ -181,7 +181,7 @@ GORT_API int gort_map_iter_next(gort_map_iter *it, const void **key, void **valu
  * array may be NULL), with the guarantees and borrowing of gort_map_iter_next; every
  * pointer stays valid until the next mutation. Returns how many were produced: fewer
  * than n only at the end of the iteration, 0 at its end (the iterator is then
- * finished), or GORT_EINVAL as for gort_map_iter_next. One call per batch instead of
+ * finished), or GORT_EINVAL as for gort_map_iter_next and for n > INT64_MAX. One call per batch instead of
  * per entry: the cheap way to walk a map through an FFI. @since 1.0
  */
 GORT_API int64_t gort_map_iter_next_n(gort_map_iter *it, const void **keys, void **values,

@@ -139,7 +139,7 @@ GORT_API size_t gort_type_align(const gort_type *type);
 GORT_API int gort_type_kind(const gort_type *type);
 GORT_API const char *gort_type_name(const gort_type *type);
 
-/* Returns non-zero if the type can be a map key (it has equality). @since 1.0 */
+/* Returns non-zero if the type can be a map key (it has equality); 0 for NULL. @since 1.0 */
 GORT_API int gort_type_comparable(const gort_type *type);
 
 /*
