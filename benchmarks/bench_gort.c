@@ -108,6 +108,45 @@ static gort_type *u64_type(void)
     return gort_type_builtin(GORT_KIND_U64);
 }
 
+/*
+ * The same uint64 key as a user would describe it through gort_type_create: hash and
+ * equality callbacks (a murmur3 finaliser of the key mixed with the map's seed), so every
+ * hash and every candidate comparison is an indirect call. The *_custom rows compare this
+ * path with the builtin one (issue 3: within 1.5x).
+ */
+static uint64_t user_u64_hash(const void *value, uint64_t seed, void *ctx)
+{
+    (void)ctx;
+    uint64_t x;
+    memcpy(&x, value, sizeof x);
+    x ^= seed;
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    return x ^ (x >> 33);
+}
+
+static int user_u64_equal(const void *a, const void *b, void *ctx)
+{
+    (void)ctx;
+    return memcmp(a, b, sizeof(uint64_t)) == 0;
+}
+
+static gort_type *user_u64_type(void)
+{
+    static gort_type *type;
+    if (!type) {
+        gort_type_desc desc = {.struct_size = sizeof desc, .size = 8, .align = 8,
+                               .hash = user_u64_hash, .equal = user_u64_equal,
+                               .name = "user_u64"};
+        int status = gort_type_create(&desc, &type);
+        if (status != GORT_OK)
+            gort_failed("gort_type_create", status);
+    }
+    return type;
+}
+
 /* m[keys[i]] = i for i in [0, n), in order: the insert rows' timed loop, and the
  * untimed set-up of the others. */
 static int map_fill(gort_map *m, const uint64_t *keys, uint64_t n)
@@ -118,10 +157,12 @@ static int map_fill(gort_map *m, const uint64_t *keys, uint64_t n)
     return status;
 }
 
-/* A new map in `heap` (NULL: the default one), no hint, holding keys[i] -> i, i < n. */
-static int map_make_filled(const uint64_t *keys, uint64_t n, gort_heap *heap, gort_map **out)
+/* A new map with key_type keys in `heap` (NULL: the default one), no hint, holding
+ * keys[i] -> i, i < n. */
+static int map_make_filled_with(gort_type *key_type, const uint64_t *keys, uint64_t n,
+                                gort_heap *heap, gort_map **out)
 {
-    int status = gort_map_create(u64_type(), u64_type(), 0, heap, out);
+    int status = gort_map_create(key_type, u64_type(), 0, heap, out);
     if (status != GORT_OK)
         return gort_failed("gort_map_create", status);
     status = map_fill(*out, keys, n);
@@ -130,6 +171,11 @@ static int map_make_filled(const uint64_t *keys, uint64_t n, gort_heap *heap, go
         return gort_failed("gort_map_set", status);
     }
     return 0;
+}
+
+static int map_make_filled(const uint64_t *keys, uint64_t n, gort_heap *heap, gort_map **out)
+{
+    return map_make_filled_with(u64_type(), keys, n, heap, out);
 }
 
 /* A map key as the number the checksums add up: the uint64 itself, or a 16-char hex
@@ -183,15 +229,15 @@ static int map_lookup_all(const gort_map *m, const uint64_t *keys, uint64_t n, u
     return GORT_OK;
 }
 
-/* map_insert_1m / map_insert_presized_1m: m[keys[i]] = i, i in [0, n), into
- * make(map[uint64]uint64, hint). */
-static int map_insert_hinted(uint64_t n, size_t hint, bench_sample *out)
+/* map_insert_1m / map_insert_presized_1m / map_insert_1m_custom: m[keys[i]] = i,
+ * i in [0, n), into make(map[key_type]uint64, hint). */
+static int map_insert_hinted(uint64_t n, gort_type *key_type, size_t hint, bench_sample *out)
 {
     const bench_map_input *in = bench_map_input_get(n);
     gort_map *m = NULL;
-    if (!in)
+    if (!in || !key_type)
         return 1;
-    int status = gort_map_create(u64_type(), u64_type(), hint, NULL, &m);
+    int status = gort_map_create(key_type, u64_type(), hint, NULL, &m);
     if (status != GORT_OK)
         return gort_failed("gort_map_create", status);
 
@@ -209,23 +255,28 @@ static int map_insert_hinted(uint64_t n, size_t hint, bench_sample *out)
 
 static int map_insert(uint64_t n, bench_sample *out)
 {
-    return map_insert_hinted(n, 0, out);
+    return map_insert_hinted(n, u64_type(), 0, out);
 }
 
 static int map_insert_presized(uint64_t n, bench_sample *out)
 {
-    return map_insert_hinted(n, (size_t)n, out);
+    return map_insert_hinted(n, u64_type(), (size_t)n, out);
+}
+
+static int map_insert_custom(uint64_t n, bench_sample *out)
+{
+    return map_insert_hinted(n, user_u64_type(), 0, out);
 }
 
 /* map_hit_1m (present = 1): look up every key in shuffled order; checksum = found + sum
  * of values. map_miss_1m (present = 0): look up the n misses; checksum = not found +
- * sum of values read (zero values). */
-static int map_lookup_row(uint64_t n, int present, bench_sample *out)
+ * sum of values read (zero values). map_hit_1m_custom: map_hit_1m with user_u64 keys. */
+static int map_lookup_row(uint64_t n, gort_type *key_type, int present, bench_sample *out)
 {
     const bench_map_input *in = bench_map_input_get(n);
     gort_map *m = NULL;
     uint64_t found = 0, sum = 0;
-    if (!in || map_make_filled(in->keys, n, NULL, &m) != 0)
+    if (!in || !key_type || map_make_filled_with(key_type, in->keys, n, NULL, &m) != 0)
         return 1;
 
     const uint64_t *probe = present ? in->shuffled : in->misses;
@@ -243,12 +294,17 @@ static int map_lookup_row(uint64_t n, int present, bench_sample *out)
 
 static int map_hit(uint64_t n, bench_sample *out)
 {
-    return map_lookup_row(n, 1, out);
+    return map_lookup_row(n, u64_type(), 1, out);
 }
 
 static int map_miss(uint64_t n, bench_sample *out)
 {
-    return map_lookup_row(n, 0, out);
+    return map_lookup_row(n, u64_type(), 0, out);
+}
+
+static int map_hit_custom(uint64_t n, bench_sample *out)
+{
+    return map_lookup_row(n, user_u64_type(), 1, out);
 }
 
 /* map_delete_1m: delete every key in shuffled order; checksum = len before - len after. */
@@ -770,6 +826,8 @@ static const bench_workload workloads[] = {
     {"map_str_insert_1m", map_str_insert},
     {"map_str_lookup_1m", map_str_lookup},
     {"map_mem_1m", map_mem},
+    {"map_insert_1m_custom", map_insert_custom},
+    {"map_hit_1m_custom", map_hit_custom},
     {"chan_spsc_buf1024", chan_spsc},
     {"chan_mpmc_4x4_buf1024", chan_mpmc},
     {"chan_unbuf_pingpong", chan_pingpong_row},

@@ -248,6 +248,16 @@ TBB_CLOSE_NOTE = "no close: one sentinel message per consumer"
 GLIB_QUEUE_NOTE = "unbounded (capacity 1024 does not apply); no close: one sentinel per consumer"
 
 
+def custom_key_impls(row: str) -> List[Impl]:
+    """libgort's builtin uint64 key descriptor (the baseline) and the same key described by
+    the user: hash and equality callbacks, an indirect call per hash and per comparison."""
+    return [
+        Impl("gort", "libgort, builtin GORT_KIND_U64 key", row),
+        Impl("gort", "libgort, user descriptor (hash + equal callbacks)", f"{row}_custom",
+             note="murmur3 finaliser of key ^ seed; memcmp equality"),
+    ]
+
+
 def chan_impls(row: str) -> List[Impl]:
     """libgort and its peers for one channel row, with the fairness notes WORKLOADS.md
     asks for."""
@@ -319,6 +329,14 @@ ROWS: List[Row] = [
         map_impls("map_mem_1m", "mem"),
         note="memory of an N-entry uint64->uint64 map built with no hint "
              "(allocator-reported bytes, not RSS)"),
+    Row("map_insert_1m_custom", "ns/insert", 1_000_000, checksum_map_entries,
+        custom_key_impls("map_insert_1m"),
+        note="map_insert_1m with a user-supplied key descriptor (hash and equality "
+             "callbacks) against the builtin one; target: ratio <= 1.5"),
+    Row("map_hit_1m_custom", "ns/lookup", 1_000_000, checksum_map_found,
+        custom_key_impls("map_hit_1m"),
+        note="map_hit_1m with a user-supplied key descriptor against the builtin one; "
+             "target: ratio <= 1.5"),
     Row("chan_spsc_buf1024", "ns/message", 10_000_000, checksum_chan_messages,
         chan_impls("chan_spsc_buf1024"),
         note="cap 1024, 1 producer thread, 1 consumer thread, N uint64 messages"),
