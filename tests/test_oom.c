@@ -1096,6 +1096,7 @@ static void scan_file(const char *dir, const char *name)
     fclose(f);
 }
 
+/* Scans every .c file under src/dir, subdirectories included (dir is "" or "x/"). */
 static void scan_dir(const char *dir)
 {
     char path[512];
@@ -1105,8 +1106,14 @@ static void scan_dir(const char *dir)
         return;
     for (struct dirent *e; (e = readdir(d));) {
         size_t len = strlen(e->d_name);
-        if (len > 2 && strcmp(e->d_name + len - 2, ".c") == 0)
+        if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+            char sub[512];
+            int n = snprintf(sub, sizeof sub, "%s%s/", dir, e->d_name);
+            if (CHECK_TRUE(n > 0 && (size_t)n < sizeof sub))
+                scan_dir(sub);
+        } else if (len > 2 && strcmp(e->d_name + len - 2, ".c") == 0) {
             scan_file(dir, e->d_name);
+        }
     }
     closedir(d);
 }
@@ -1134,7 +1141,6 @@ TEST(every_allocation_site_in_the_library_has_failed)
     if (!CHECK_TRUE(source_dir != NULL))
         return;
     scan_dir("");
-    scan_dir("map/");
     const char *sites[MAX_CALLS];
     size_t n_sites = gort__alloc_failed_sites(sites, MAX_CALLS);
     size_t failed = 0;
