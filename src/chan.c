@@ -50,6 +50,12 @@ static char *slot_at(const gort_chan *c, size_t index)
     return c->buf + index * c->elem_size;
 }
 
+/* The ring position after index. */
+static size_t ring_next(const gort_chan *c, size_t index)
+{
+    return index + 1 == c->cap ? 0 : index + 1;
+}
+
 static gort__waiter *waiter_of(size_t word)
 {
     return (gort__waiter *)(uintptr_t)word;
@@ -185,21 +191,21 @@ void gort__recv_from_sender(gort_chan *c, gort__waiter *sender, void *out)
     char *slot = slot_at(c, c->recv_index);
     move_out(c, out, slot);
     copy_value(c, slot, sender->elem);
-    c->recv_index = c->recv_index + 1 == c->cap ? 0 : c->recv_index + 1;
+    c->recv_index = ring_next(c, c->recv_index);
     c->send_index = c->recv_index;
 }
 
 void gort__buffer_put(gort_chan *c, const void *value)
 {
     copy_value(c, slot_at(c, c->send_index), value);
-    c->send_index = c->send_index + 1 == c->cap ? 0 : c->send_index + 1;
+    c->send_index = ring_next(c, c->send_index);
     gort__atomic_store_release(&c->count, gort__atomic_load_relaxed(&c->count) + 1);
 }
 
 void gort__buffer_take(gort_chan *c, void *out)
 {
     move_out(c, out, slot_at(c, c->recv_index));
-    c->recv_index = c->recv_index + 1 == c->cap ? 0 : c->recv_index + 1;
+    c->recv_index = ring_next(c, c->recv_index);
     gort__atomic_store_release(&c->count, gort__atomic_load_relaxed(&c->count) - 1);
 }
 
@@ -294,10 +300,8 @@ void gort_chan_release(gort_chan *c)
     if (!c || gort__atomic_fetch_sub(&c->refs, 1) != 1)
         return;
     size_t count = gort__atomic_load_relaxed(&c->count);
-    for (size_t i = 0, index = c->recv_index; i < count; i++) {
+    for (size_t i = 0, index = c->recv_index; i < count; i++, index = ring_next(c, index))
         gort__values_drop(c->type, slot_at(c, index), 1);
-        index = index + 1 == c->cap ? 0 : index + 1;
-    }
     for (int which = 0; which < 2; which++)
         if (c->fds[which] >= 0)
             close(c->fds[which]);
@@ -340,10 +344,8 @@ int gort_chan_scan(gort_chan *c, gort_visit_fn visit, void *ctx)
         return GORT_EINVAL;
     gort__lock_acquire(&c->lock);
     size_t count = gort__atomic_load_relaxed(&c->count);
-    for (size_t i = 0, index = c->recv_index; i < count; i++) {
+    for (size_t i = 0, index = c->recv_index; i < count; i++, index = ring_next(c, index))
         gort__values_scan(c->type, slot_at(c, index), 1, visit, ctx);
-        index = index + 1 == c->cap ? 0 : index + 1;
-    }
     gort__lock_release(&c->lock);
     return GORT_OK;
 }

@@ -10,11 +10,11 @@
  *
  * Memory ordering. The waker copies the value while holding the channel lock, writes
  * the outcome (winner, success) after releasing it, then gort__unpark exchanges the
- * state to WOKEN with a full barrier. The owner reads WOKEN with an acquire load (or a full-barrier CAS), so every
- * write before the unpark is visible to it — the release/acquire pair Go's memory model
- * asks of a direct handoff. The futex itself compares the state word, so a wake that
- * comes before the owner sleeps is never lost: the owner's FUTEX_WAIT sees WOKEN != SLEEPING
- * and returns at once.
+ * state to WOKEN with a full barrier. The owner reads WOKEN with an acquire load (or a
+ * full-barrier CAS), so every write before the unpark is visible to it — the
+ * release/acquire pair Go's memory model asks of a direct handoff. The futex itself
+ * compares the state word, so a wake that comes before the owner sleeps is never lost:
+ * the owner's FUTEX_WAIT sees WOKEN != SLEEPING and returns at once.
  */
 #include "park.h"
 
@@ -198,12 +198,11 @@ bool gort__park(gort__parker *p, int64_t deadline_ns)
         return true;
     /* Announce the sleep. A failed CAS means the state is WOKEN, or SLEEPING still from
      * an earlier call that timed out (gort__park_until_woken). */
-    if (!gort__atomic32_cas(&p->state, GORT__PARK_WAITING, GORT__PARK_SLEEPING) &&
-        gort__atomic32_load_acquire(&p->state) == GORT__PARK_WOKEN)
+    if (!gort__atomic32_cas(&p->state, GORT__PARK_WAITING, GORT__PARK_SLEEPING) && woken(p))
         return true;
     for (;;) {
         futex_wait(&p->state, GORT__PARK_SLEEPING, deadline_ns);
-        if (gort__atomic32_load_acquire(&p->state) == GORT__PARK_WOKEN)
+        if (woken(p))
             return true;
         if (deadline_passed(deadline_ns))
             return false;
@@ -224,7 +223,10 @@ void gort__unpark(gort__parker *p)
 
 void gort__sleep_until(int64_t deadline_ns)
 {
-    gort__parker never; /* nobody wakes it: returns at the deadline, or never */
-    gort__parker_init(&never);
-    (void)gort__park(&never, deadline_ns);
+    /* Nobody wakes this word, so there is nothing to spin for (and the thread's adaptive
+     * spin budget is left alone): sleep until the deadline, or forever. */
+    gort__atomic32 never = 0;
+    do
+        futex_wait(&never, 0, deadline_ns);
+    while (!deadline_passed(deadline_ns));
 }

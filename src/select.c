@@ -25,9 +25,12 @@
 
 enum { SMALL_CASES = 32, SMALL_STAGE_BYTES = 512, STAGE_ALIGN = 16 };
 
+/* Scratch bytes per case before the stage: two order entries, a waiter, an elem. */
+#define CASE_SCRATCH_BYTES (2 * sizeof(uint32_t) + sizeof(gort__waiter) + sizeof(void *))
+
 typedef struct select_state {
     const gort_select_case *cases;
-    uint32_t *poll_order;     /* n_ready indices into cases, shuffled */
+    uint32_t *poll_order;     /* n_order indices into cases, shuffled */
     uint32_t *lock_order;     /* the same, sorted by channel address */
     size_t n_order;
     gort__waiter *waiters;    /* one per entry of lock_order */
@@ -98,8 +101,7 @@ static bool discards_owned(const select_state *s, size_t i)
 /* Bytes of the heap scratch block for a large select: the arrays, then the stage. */
 static size_t scratch_bytes(size_t n_cases, size_t stage)
 {
-    size_t arrays = n_cases * (2 * sizeof(uint32_t) + sizeof(gort__waiter) +
-                               sizeof(const void *));
+    size_t arrays = n_cases * CASE_SCRATCH_BYTES;
     return gort__align_up(arrays, STAGE_ALIGN) + stage;
 }
 
@@ -409,9 +411,8 @@ int gort_select(const gort_select_case *cases, size_t n_cases, int64_t timeout_n
         return status;
     select_state s = {.cases = cases};
     size_t stage = stage_bytes(cases, n_cases);
-    _Alignas(STAGE_ALIGN) char small[SMALL_CASES * (2 * sizeof(uint32_t) +
-                                                   sizeof(gort__waiter) + sizeof(void *)) +
-                                     STAGE_ALIGN + SMALL_STAGE_BYTES];
+    _Alignas(STAGE_ALIGN) char small[SMALL_CASES * CASE_SCRATCH_BYTES + STAGE_ALIGN +
+                                     SMALL_STAGE_BYTES];
     _Static_assert(SMALL_CASES * 16 <= SMALL_STAGE_BYTES, "room to stage 32 strings");
     char *block = small;
     size_t block_bytes = scratch_bytes(n_cases, stage);

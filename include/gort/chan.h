@@ -43,8 +43,8 @@ typedef struct gort_chan gort_chan;
 /*
  * make(chan T, cap): a new, open channel of `elem_type` values with a buffer of `cap`
  * slots (0: unbuffered), in `heap` (NULL: the default heap), holding one reference. The
- * descriptor is retained. Pointer-free element types get their buffer inside the
- * channel's own allocation; zero-size types allocate no buffer (a counting semaphore).
+ * descriptor is retained. The buffer is part of the channel's own allocation; zero-size
+ * types need no buffer bytes (a counting semaphore).
  * Returns GORT_OK; GORT_EINVAL for NULL elem_type/out; GORT_ERANGE if cap < 0;
  * GORT_EOVERFLOW if cap * size exceeds GORT_MAX_ALLOC; GORT_ENOMEM. On error *out is
  * untouched. Thread-safe. @since 1.0

@@ -181,16 +181,18 @@ GORT_API int gort_map_iter_next(gort_map_iter *it, const void **key, void **valu
  * array may be NULL), with the guarantees and borrowing of gort_map_iter_next; every
  * pointer stays valid until the next mutation. Returns how many were produced: fewer
  * than n only at the end of the iteration, 0 at its end (the iterator is then
- * finished), or GORT_EINVAL as for gort_map_iter_next and for n > INT64_MAX. One call per batch instead of
- * per entry: the cheap way to walk a map through an FFI. @since 1.0
+ * finished), or GORT_EINVAL as for gort_map_iter_next and for n > INT64_MAX. One call
+ * per batch instead of per entry: the cheap way to walk a map through an FFI.
+ * @since 1.0
  */
 GORT_API int64_t gort_map_iter_next_n(gort_map_iter *it, const void **keys, void **values,
                                       size_t n);
 
 /* Deletes the entry the last gort_map_iter_next (or the last entry gort_map_iter_next_n)
  * produced (Go's delete-inside-range).
- * Returns GORT_OK; GORT_EINVAL for a bad iterator or when no entry was produced since
- * init or the previous iter_delete; GORT_ENOMEM as for gort_map_delete. @since 1.0 */
+ * Returns GORT_OK; GORT_EINVAL for a bad iterator, when no entry was produced since
+ * init or the previous iter_delete, or when the map was written since that entry was
+ * produced; GORT_ENOMEM as for gort_map_delete. @since 1.0 */
 GORT_API int gort_map_iter_delete(gort_map_iter *it);
 
 /* Ends an iteration early, releasing its hold on retired tables. NULL-safe, idempotent.

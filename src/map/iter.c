@@ -187,7 +187,7 @@ static char *live_slot(const struct map_iter *i, char *stale_slot)
 {
     const gort_map *m = i->m;
     const void *key = slot_key(&m->layout, stale_slot);
-    if (!gort__map_key_equal(m, key, key))
+    if (!map_key_self_equal(m, key))
         return stale_slot;
     return gort__map_find(m, key);
 }
@@ -298,10 +298,15 @@ static int iter_done(gort_map_iter *it)
  * been written since (any write bumps mutation_seq, which produce() recorded). The
  * table is then still live and those slots still hold the same entries.
  */
+static bool pending_usable(const struct map_iter *i)
+{
+    return i->pending && i->mutation_seq == i->m->mutation_seq && !i->m->writing;
+}
+
 static bool next_pending(struct map_iter *i, const void **key, void **value)
 {
     const gort_map *m = i->m;
-    if (!i->pending || i->mutation_seq != m->mutation_seq || m->writing)
+    if (!pending_usable(i))
         return false;
     unsigned hit = slot_bits_first(i->pending);
     i->pending = slot_bits_drop_first(i->pending);
@@ -373,7 +378,7 @@ int64_t gort_map_iter_next_n(gort_map_iter *it, const void **keys, void **values
         return GORT_EINVAL;
     size_t got = 0;
     while (got < n) {
-        if (i->pending && i->mutation_seq == i->m->mutation_seq && !i->m->writing) {
+        if (pending_usable(i)) {
             got += drain_pending(i, keys ? keys + got : NULL, values ? values + got : NULL,
                                  n - got);
             continue;

@@ -90,7 +90,7 @@ bool gort__map_key_equal(const gort_map *m, const void *a, const void *b)
 uint64_t gort__map_slot_hash(const gort_map *m, char *slot)
 {
     const void *key = slot_key(&m->layout, slot);
-    if (m->layout.key_kind == KEY_GENERIC && !gort__map_key_equal(m, key, key)) {
+    if (!map_key_self_equal(m, key)) {
         uintptr_t address = (uintptr_t)slot;
         return gort__hash_bytes(&address, sizeof address, m->seed);
     }
@@ -179,7 +179,7 @@ static char *small_find_hashed(const gort_map *m, const void *key, uint64_t h)
 {
     const struct map_layout *lay = &m->layout;
     char *group = m->small->group0;
-    for (slot_bits c = match_h2(*group_ctrl(group), (uint8_t)(h & 0x7f)); c;
+    for (slot_bits c = match_h2(*group_ctrl(group), hash_h2(h)); c;
          c = slot_bits_drop_first(c)) {
         char *slot = slot_at(lay, group, slot_bits_first(c));
         if (gort__map_key_equal(m, slot_key(lay, slot), key))
@@ -621,18 +621,16 @@ static int small_to_table(gort_map *m)
     return GORT_OK;
 }
 
-static int small_put(gort_map *m, const void *key, const void *value, uint64_t h)
+/* Adds a key small_find did not find to a small map with a free slot. */
+static int small_insert(gort_map *m, const void *key, const void *value, uint64_t h)
 {
-    char *slot = small_find(m, key, h);
-    if (slot)
-        return entry_update(m, slot, key, value);
     char *group = m->small->group0;
     unsigned i = slot_bits_first(match_empty_or_deleted(*group_ctrl(group)));
     int status = entry_fill(m, slot_at(&m->layout, group, i), key, value);
     if (status != GORT_OK)
         return status;
     /* direct small maps store no hash bits: any full marker will do */
-    *group_ctrl(group) = ctrl_set(*group_ctrl(group), i, (uint8_t)(h & 0x7f));
+    *group_ctrl(group) = ctrl_set(*group_ctrl(group), i, hash_h2(h));
     m->small->used++;
     m->used++;
     return GORT_OK;
@@ -680,8 +678,11 @@ static int map_put(gort_map *m, const void *key, const void *value)
     if (m->dir_len == 0) {
         if (!m->small && small_alloc(m) != GORT_OK)
             return GORT_ENOMEM;
-        if (m->used < GROUP_SLOTS || small_find(m, key, h))
-            return small_put(m, key, value, h);
+        char *slot = small_find(m, key, h);
+        if (slot)
+            return entry_update(m, slot, key, value);
+        if (m->used < GROUP_SLOTS)
+            return small_insert(m, key, value, h);
         int status = small_to_table(m);
         if (status != GORT_OK)
             return status;
@@ -840,12 +841,12 @@ static int clone_directory(gort_map *c, const gort_map *m)
  * entry ends the copied tables. */
 static void clone_abandon(gort_map *c)
 {
-    if (c->dir)
+    if (c->dir) {
         each_dir_table(c, c->dir, c->dir_len, c->global_depth, destroy_table, NULL);
-    else if (c->small)
-        destroy_table(c, c->small, NULL);
-    if (c->dir)
         gort__free(c->heap, c->dir, c->dir_len * sizeof *c->dir, _Alignof(void *));
+    } else if (c->small) {
+        destroy_table(c, c->small, NULL);
+    }
     gort_type_release(c->key_type);
     gort_type_release(c->value_type);
     gort__free(c->heap, c, sizeof *c, _Alignof(gort_map));
@@ -905,11 +906,16 @@ static void rebuild_free(gort_map *m, struct rebuild *r)
         gort__table_free(m, r->small);
 }
 
+/* The rebuilt directory's entry for hash h. */
+static size_t rebuild_index(const struct rebuild *r, uint64_t h)
+{
+    return r->depth ? (size_t)(h >> (64 - r->depth)) : 0;
+}
+
 static void count_slot(const gort_map *m, char *slot, void *arg)
 {
     struct rebuild *r = arg;
-    uint64_t h = gort__map_slot_hash(m, slot);
-    size_t i = r->depth ? (size_t)(h >> (64 - r->depth)) : 0;
+    size_t i = rebuild_index(r, gort__map_slot_hash(m, slot));
     ((uint32_t *)(void *)r->dir)[i]++; /* the directory doubles as a count array */
 }
 
@@ -969,7 +975,7 @@ static void move_into_rebuild(const gort_map *m, char *slot, void *arg)
 {
     struct rebuild *r = arg;
     uint64_t h = gort__map_slot_hash(m, slot);
-    struct map_table *t = r->small ? r->small : r->dir[r->depth ? h >> (64 - r->depth) : 0];
+    struct map_table *t = r->small ? r->small : r->dir[rebuild_index(r, h)];
     copy_bytes(gort__table_put_new(m, t, h), slot, m->layout.slot_size);
 }
 
@@ -1079,7 +1085,7 @@ static void stat_table(gort_map *m, struct map_table *t, void *arg)
     w->out->capacity += t->capacity;
     if (m->dir_len) {
         w->out->growth_left += t->growth_left;
-        w->out->tombstones += gort__table_max_growth(t->capacity) - t->used - t->growth_left;
+        w->out->tombstones += table_tombstones(t);
     } else {
         w->out->growth_left += GROUP_SLOTS - t->used;
     }

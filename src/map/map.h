@@ -186,6 +186,13 @@ bool gort__map_key_equal(const gort_map *m, const void *a, const void *b);
  * by lookup anyway) is placed by its slot's address instead. */
 uint64_t gort__map_slot_hash(const gort_map *m, char *slot);
 
+/* False for a key not equal to itself (a NaN, or a custom equality that says so): no
+ * lookup finds it. Only generic keys can be such; the other kinds compare bytes. */
+static inline bool map_key_self_equal(const gort_map *m, const void *key)
+{
+    return m->layout.key_kind != KEY_GENERIC || gort__map_key_equal(m, key, key);
+}
+
 /* The hash of a key of a known kind: 4-/8-byte and string keys inline XXH3 (the same
  * bytes and seed as gort__hash_bytes would use), others call the descriptor's hash. */
 static inline __attribute__((always_inline)) uint64_t map_hash_kind(const gort_map *m,
@@ -289,9 +296,11 @@ struct map_table *gort__table_new(gort_map *m, uint32_t groups, uint8_t local_de
 void gort__table_free(gort_map *m, struct map_table *t);
 uint32_t gort__table_max_growth(uint32_t capacity);
 
-/* The slot holding key (hash h), or NULL. */
-char *gort__table_find(const gort_map *m, const struct map_table *t, const void *key,
-                       uint64_t h);
+/* Tombstones in a table (table mode; see table.c's invariants). */
+static inline uint32_t table_tombstones(const struct map_table *t)
+{
+    return gort__table_max_growth(t->capacity) - t->used - t->growth_left;
+}
 
 /* A slot for a key known to be absent, during rehash (no duplicate check, no growth
  * check: the caller sized the table). Marks it full with H2 and counts it. */

@@ -75,21 +75,6 @@ void gort__table_free(gort_map *m, struct map_table *t)
     gort__free(m->heap, t, t->bytes, m->layout.group_align);
 }
 
-char *gort__table_find(const gort_map *m, const struct map_table *t, const void *key,
-                       uint64_t h)
-{
-    switch (m->layout.key_kind) {
-    case KEY_WORD64:
-        return table_find_kind(m, t, key, h, KEY_WORD64);
-    case KEY_WORD32:
-        return table_find_kind(m, t, key, h, KEY_WORD32);
-    case KEY_STR:
-        return table_find_kind(m, t, key, h, KEY_STR);
-    default:
-        return table_find_kind(m, t, key, h, KEY_GENERIC);
-    }
-}
-
 /* ---- insertion ------------------------------------------------------------------- */
 
 static void occupy(struct map_table *t, char *group, unsigned i, uint64_t h)
@@ -204,7 +189,7 @@ void gort__table_each(const gort_map *m, const struct map_table *t,
 size_t gort__table_probe_length(const gort_map *m, const struct map_table *t, char *slot)
 {
     const void *key = slot_key(&m->layout, slot);
-    if (!gort__map_key_equal(m, key, key))
+    if (!map_key_self_equal(m, key))
         return 0;
     uint32_t home = (uint32_t)((size_t)(slot - t->group0) / m->layout.group_size);
     size_t length = 1;
@@ -216,18 +201,13 @@ size_t gort__table_probe_length(const gort_map *m, const struct map_table *t, ch
 
 /* ---- tombstone pruning ----------------------------------------------------------- */
 
-static uint32_t tombstones(const struct map_table *t)
-{
-    return gort__table_max_growth(t->capacity) - t->used - t->growth_left;
-}
-
 /* Marks every tombstone-bearing group that the key in `slot` probes through before
  * reaching its own group `home`. */
 static void mark_probe_path(const gort_map *m, const struct map_table *t, char *slot,
                             uint32_t home, uint64_t *needed)
 {
     const void *key = slot_key(&m->layout, slot);
-    if (!gort__map_key_equal(m, key, key))
+    if (!map_key_self_equal(m, key))
         return; /* NaN-like keys are never looked up, so they need no path */
     for (struct probe p = probe_start(t, gort__map_hash(m, key)); p.group != home;
          probe_next(t, &p)) {
@@ -252,7 +232,7 @@ static uint32_t unneeded_tombstones(const gort_map *m, const struct map_table *t
 
 void gort__table_prune(gort_map *m, struct map_table *t)
 {
-    if (t->groups > MAX_TABLE_GROUPS || (uint64_t)tombstones(t) * 10 < t->capacity)
+    if (t->groups > MAX_TABLE_GROUPS || (uint64_t)table_tombstones(t) * 10 < t->capacity)
         return;
     const struct map_layout *lay = &m->layout;
     uint64_t needed[MAX_TABLE_GROUPS / 64] = {0};
@@ -331,9 +311,9 @@ static void split_entry(const gort_map *m, char *slot, void *arg)
 /*
  * Groups for a split half (or a shrunk table) holding n entries. Go gives each half a
  * full 1024 slots, so every table starts its life at 7/16 load and a 1M-entry map sits
- * near 35 bytes per entry. libgort sizes a half for n plus 25% headroom, then turns the allocator's
- * size-class slack into extra groups; the half grows to the maximum later, like any
- * table. Average load stays well above one half (docs/maps.md, "Memory").
+ * near 35 bytes per entry. libgort sizes a half for n plus 25% headroom, then turns the
+ * allocator's size-class slack into extra groups; the half grows to the maximum later,
+ * like any table. Average load stays well above one half (docs/maps.md, "Memory").
  */
 uint32_t gort__table_groups_for(const gort_map *m, uint32_t n)
 {
