@@ -56,15 +56,11 @@ fi
 
 # ---- toolchain and build directory ---------------------------------------------------------
 
+# clang and libFuzzer (Debian: clang, libclang-rt-14-dev) are project dependencies.
 ensure_clang() {
-    if command -v clang >/dev/null &&
-        [[ -f "$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a)" ]]; then
-        return 0
-    fi
-    echo "fuzz.sh: installing clang and libFuzzer (clang, libclang-rt-14-dev)" >&2
-    local sudo=""
-    ((EUID == 0)) || sudo=sudo
-    $sudo apt-get install -y clang libclang-rt-14-dev
+    command -v clang >/dev/null &&
+        [[ -f "$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a)" ]] ||
+        "$ROOT/scripts/deps.sh"
 }
 
 setup_build() {

@@ -2,7 +2,8 @@
  * Helpers shared by the channel test files (test_chan.c, test_select.c,
  * test_chan_stress.c): run-size scaling under sanitizers and Valgrind, time, int64
  * channels, and shared_tracked — the fixture's tracked type with atomic counters, for
- * hooks that run on several threads at once.
+ * hooks that run on several threads at once, and big_value, a 4 KiB element type with
+ * those hooks.
  *
  * Each file defines SCALE_TSAN, SCALE_ASAN and SCALE_VALGRIND (the factors its
  * iteration counts are multiplied by in those runs) before including this header.
@@ -76,11 +77,6 @@ static void settle(void)
 }
 
 /* ---- int64 channels ------------------------------------------------------------------ */
-
-static gort_type *i64_type(void)
-{
-    return gort_type_builtin(GORT_KIND_I64);
-}
 
 static gort_chan *new_chan(gort_type *type, int64_t cap)
 {
@@ -174,6 +170,53 @@ static bool shared_balanced(void)
 static long tracked_net(void)
 {
     return tracked_state.retains - tracked_state.releases;
+}
+
+/* ---- big_value: a 4 KiB element with shared_tracked hooks ---------------------------- */
+
+#define BIG_WORDS 512 /* a 4 KiB value: pointer words 0 and 511 */
+
+typedef struct big_value {
+    void *first;
+    uint64_t data[BIG_WORDS - 2];
+    void *last;
+} big_value;
+
+static const uint64_t big_bitmap[BIG_WORDS / 64] = {[0] = 1, [BIG_WORDS / 64 - 1] = 1ull << 63};
+
+/* A 4 KiB element type with two pointer words and the shared_tracked hooks. */
+static gort_type *big_type(void)
+{
+    memset(&shared_state, 0, sizeof shared_state);
+    gort_type_desc desc = {
+        .struct_size = sizeof desc,
+        .size = sizeof(big_value),
+        .align = _Alignof(big_value),
+        .ptr_bitmap = big_bitmap,
+        .ptr_words = BIG_WORDS,
+        .retain = shared_retain,
+        .release = shared_release,
+        .ctx = &shared_state,
+        .name = "big",
+    };
+    gort_type *type = NULL;
+    CHECK_OK(gort_type_create(&desc, &type));
+    return type;
+}
+
+static void big_fill(big_value *v, int first, uint64_t tag, int last)
+{
+    v->first = first < 0 ? NULL : obj(first);
+    for (int i = 0; i < BIG_WORDS - 2; i++)
+        v->data[i] = tag * 1000 + (uint64_t)i;
+    v->last = last < 0 ? NULL : obj(last);
+}
+
+static bool big_is(const big_value *v, int first, uint64_t tag, int last)
+{
+    big_value want;
+    big_fill(&want, first, tag, last);
+    return CHECK_EQ_MEM(v, &want, sizeof want);
 }
 
 /* ---- a type whose release hook calls into a channel ---------------------------------- */

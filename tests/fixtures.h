@@ -1,7 +1,8 @@
 /*
- * Shared test fixtures: heap accounting, an allocation counter built on the failure-
- * injection hook, and "tracked", an element type whose retain/release hooks keep a
- * reference count per pointed-to object, so tests can prove every retain has its release.
+ * Shared test fixtures: builtin type shorthands, heap accounting, an allocation counter
+ * built on the failure-injection hook, and "tracked", an element type whose
+ * retain/release hooks keep a reference count per pointed-to object, so tests can prove
+ * every retain has its release.
  *
  * tracked element: { void *first; uint64_t tag; void *second; }  (24 bytes, align 8)
  * bitmap 0b101: words 0 and 2 are pointers, word 1 is plain data (never retained, even
@@ -14,6 +15,29 @@
 
 #include "harness.h"
 #include "heap.h" /* src/heap.h: gort__alloc_fail_after, gort__usable_size */
+
+/* ---- builtin types and values --------------------------------------------------------- */
+
+static gort_type *i64_type(void)
+{
+    return gort_type_builtin(GORT_KIND_I64);
+}
+
+static gort_type *u64_type(void)
+{
+    return gort_type_builtin(GORT_KIND_U64);
+}
+
+static gort_type *str_type(void)
+{
+    return gort_type_builtin(GORT_KIND_STR);
+}
+
+/* A gort_str borrowing a C string's bytes. */
+static gort_str str_of(const char *text)
+{
+    return (gort_str){text, strlen(text)};
+}
 
 /* ---- heap accounting ---------------------------------------------------------------- */
 

@@ -44,11 +44,6 @@ static void store_release(int *p, int v)
 
 /* ---- channels of builtin types ------------------------------------------------------- */
 
-static gort_type *str_type(void)
-{
-    return gort_type_builtin(GORT_KIND_STR);
-}
-
 static gort_type *ptr_type(void)
 {
     return gort_type_builtin(GORT_KIND_PTR);
@@ -61,11 +56,6 @@ static gort_type *empty_type(void)
     gort_type *type = NULL;
     CHECK_OK(gort_type_create(&desc, &type));
     return type;
-}
-
-static gort_str str_of(const char *text)
-{
-    return (gort_str){text, strlen(text)};
 }
 
 static bool str_is(gort_str s, const char *want)
@@ -1148,13 +1138,13 @@ struct closed_reader_args {
     gort_chan *chan;
     const int64_t *data;
     int64_t seen;
-    int ok;
+    int ok, status;
 };
 
 static void *read_after_closed(void *arg)
 {
     struct closed_reader_args *a = arg;
-    gort_chan_recv(a->chan, NULL, &a->ok);
+    a->status = gort_chan_recv(a->chan, NULL, &a->ok);
     a->seen = *a->data;
     return NULL;
 }
@@ -1165,7 +1155,7 @@ TEST(close_happens_before_the_receive_it_wakes)
     for (int round = 0; round < 20; round++) {
         gort_chan *c = new_i64_chan(round % 2);
         int64_t data = 0;
-        struct closed_reader_args args = {c, &data, -1, -1};
+        struct closed_reader_args args = {c, &data, -1, -1, -1};
         pthread_t thread;
         CHECK_EQ_INT(pthread_create(&thread, NULL, read_after_closed, &args), 0);
         if (round % 4 < 2)
@@ -1173,6 +1163,7 @@ TEST(close_happens_before_the_receive_it_wakes)
         data = 4242 + round;
         CHECK_OK(gort_chan_close(c));
         pthread_join(thread, NULL);
+        CHECK_OK(args.status);
         CHECK_EQ_INT(args.ok, 0);
         CHECK_EQ_INT(args.seen, 4242 + round);
         gort_chan_release(c);
@@ -1888,51 +1879,6 @@ TEST(fds_are_closed_with_the_channel_and_bad_directions_refused)
 }
 
 /* ---- large values, allocation, hooks that use the channel ---------------------------- */
-
-#define BIG_WORDS 512 /* a 4 KiB value: pointer words 0 and 511 */
-
-typedef struct big_value {
-    void *first;
-    uint64_t data[BIG_WORDS - 2];
-    void *last;
-} big_value;
-
-static const uint64_t big_bitmap[BIG_WORDS / 64] = {[0] = 1, [BIG_WORDS / 64 - 1] = 1ull << 63};
-
-/* A 4 KiB element type with two pointer words and the shared_tracked hooks. */
-static gort_type *big_type(void)
-{
-    memset(&shared_state, 0, sizeof shared_state);
-    gort_type_desc desc = {
-        .struct_size = sizeof desc,
-        .size = sizeof(big_value),
-        .align = _Alignof(big_value),
-        .ptr_bitmap = big_bitmap,
-        .ptr_words = BIG_WORDS,
-        .retain = shared_retain,
-        .release = shared_release,
-        .ctx = &shared_state,
-        .name = "big",
-    };
-    gort_type *type = NULL;
-    CHECK_OK(gort_type_create(&desc, &type));
-    return type;
-}
-
-static void big_fill(big_value *v, int first, uint64_t tag, int last)
-{
-    v->first = first < 0 ? NULL : obj(first);
-    for (int i = 0; i < BIG_WORDS - 2; i++)
-        v->data[i] = tag * 1000 + (uint64_t)i;
-    v->last = last < 0 ? NULL : obj(last);
-}
-
-static bool big_is(const big_value *v, int first, uint64_t tag, int last)
-{
-    big_value want;
-    big_fill(&want, first, tag, last);
-    return CHECK_EQ_MEM(v, &want, sizeof want);
-}
 
 struct big_args {
     gort_chan *chan;

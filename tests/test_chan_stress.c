@@ -352,9 +352,7 @@ static void run_round(const config *cfg, bool abrupt, int round_number)
 {
     uint64_t blocks = live_blocks(NULL);
     round_state r = {.cfg = cfg};
-    r.messages = (long)((double)cfg->messages * scale());
-    if (r.messages < 50)
-        r.messages = 50;
+    r.messages = scaled(cfg->messages, 50);
     r.n_producers = cfg->producers[PLAIN] + cfg->producers[TIMED] + cfg->producers[SELECTING];
     int n_consumers = cfg->consumers[PLAIN] + cfg->consumers[TIMED] + cfg->consumers[SELECTING];
     /* every channel must have a consumer that drains it */

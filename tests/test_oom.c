@@ -85,16 +85,6 @@ static bool snapshot_holds(const snapshot *snap, const gort_slice *s)
 
 /* ---- fixtures ----------------------------------------------------------------------- */
 
-static gort_type *i64_type(void)
-{
-    return gort_type_builtin(GORT_KIND_I64);
-}
-
-static gort_type *str_type(void)
-{
-    return gort_type_builtin(GORT_KIND_STR);
-}
-
 static gort_slice *i64_range(size_t n, size_t cap)
 {
     gort_slice *s = NULL;
@@ -600,16 +590,6 @@ TEST(copy_on_str_slice_survives_failure)
 }
 
 /* ---- maps ------------------------------------------------------------------------------ */
-
-static gort_type *u64_type(void)
-{
-    return gort_type_builtin(GORT_KIND_U64);
-}
-
-static gort_str str_of(const char *s)
-{
-    return (gort_str){s, strlen(s)};
-}
 
 static gort_map *map_of(gort_type *key_type, gort_type *value_type)
 {

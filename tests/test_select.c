@@ -165,14 +165,17 @@ TEST(select_is_uniform_among_many_ready_cases)
             send_i64(chans[i], (int64_t)i);
             cases[i] = recv_case(chans[i], NULL);
         }
-        long counts[7] = {0};
+        long counts[7] = {0}, failures = 0;
         for (long t = 0; t < n; t++) {
             size_t chosen = NO_CHOICE;
-            if (gort_select(cases, k, 0, &chosen, NULL) != GORT_OK || chosen >= k)
+            if (gort_select(cases, k, 0, &chosen, NULL) != GORT_OK || chosen >= k) {
+                failures++;
                 continue;
+            }
             counts[chosen]++;
             send_i64(chans[chosen], 0); /* ready again */
         }
+        CHECK_EQ_INT(failures, 0);
         double p = 1.0 / (double)k, variance = (double)n * p * (1 - p);
         for (size_t i = 0; i < k; i++) {
             double off = (double)counts[i] - (double)n * p;
@@ -1027,34 +1030,12 @@ TEST(selects_of_up_to_32_cases_allocate_nothing)
 /* chan.h: "Uses no heap memory for up to 32 cases", and ENOMEM only for copying a string
  * or for scratch space beyond 32 cases: so sends of large hooked values (staged clones
  * of 4 KiB each) in a small select allocate nothing either. */
-#define BIG_WORDS 512
-
-typedef struct big_value {
-    void *first;
-    uint64_t data[BIG_WORDS - 2];
-    void *last;
-} big_value;
-
 TEST(select_sends_of_large_hooked_values_allocate_nothing)
 {
-    static const uint64_t bitmap[BIG_WORDS / 64] = {[0] = 1, [BIG_WORDS / 64 - 1] = 1ull << 63};
-    memset(&shared_state, 0, sizeof shared_state);
-    gort_type_desc desc = {.struct_size = sizeof desc,
-                           .size = sizeof(big_value),
-                           .align = _Alignof(big_value),
-                           .ptr_bitmap = bitmap,
-                           .ptr_words = BIG_WORDS,
-                           .retain = shared_retain,
-                           .release = shared_release,
-                           .ctx = &shared_state,
-                           .name = "big"};
-    gort_type *type = NULL;
-    CHECK_OK(gort_type_create(&desc, &type));
+    gort_type *type = big_type();
     gort_chan *a = new_chan(type, 1), *b = new_chan(type, 1), *never = new_chan(type, 0);
     static big_value v, out;
-    memset(&v, 0x11, sizeof v);
-    v.first = obj(1);
-    v.last = obj(2);
+    big_fill(&v, 1, 11, 2);
     gort_select_case cases[3] = {send_case(never, &v), send_case(a, &v), send_case(b, &v)};
     size_t chosen = NO_CHOICE;
     CHECK_STATUS(gort_select(cases, 1, 1000, &chosen, NULL), GORT_ETIMEDOUT); /* warm up */
@@ -1065,7 +1046,7 @@ TEST(select_sends_of_large_hooked_values_allocate_nothing)
     long allocations = alloc_count_end();
     CHECK_EQ_INT(allocations, 0);
     CHECK_OK(gort_chan_recv(a, &out, NULL));
-    CHECK_TRUE(out.first == obj(1) && out.last == obj(2) && out.data[100] == v.data[100]);
+    big_is(&out, 1, 11, 2);
     gort_value_drop(type, &out);
     gort_chan_release(a);
     gort_chan_release(b); /* drops its buffered value */

@@ -15,19 +15,9 @@
 
 /* ---- helpers -------------------------------------------------------------------------- */
 
-static gort_type *i64_type(void)
-{
-    return gort_type_builtin(GORT_KIND_I64);
-}
-
 static gort_type *u8_type(void)
 {
     return gort_type_builtin(GORT_KIND_U8);
-}
-
-static gort_type *str_type(void)
-{
-    return gort_type_builtin(GORT_KIND_STR);
 }
 
 static gort_slice *make_of(gort_type *type, size_t len, size_t cap)

@@ -64,11 +64,6 @@ static tracked c_closed_value(void)
     return track(8, 300, 9);
 }
 
-static gort_str str_of(const char *text)
-{
-    return (gort_str){text, strlen(text)};
-}
-
 /* ---- building the fixtures -------------------------------------------------------------- */
 
 static void must(int status, const char *what)
