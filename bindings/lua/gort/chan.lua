@@ -18,7 +18,7 @@ local core = require "gort.core"
 local types = require "gort.types"
 local Heap = require "gort.heap"
 
-local lib, raise, state_of = core.lib, core.raise, core.state
+local lib, raise, check, state_of = core.lib, core.raise, core.check, core.state
 local status = core.status
 local EAGAIN, ETIMEDOUT, ETYPE = status.EAGAIN, status.ETIMEDOUT, status.ETYPE
 local take = types.take
@@ -61,10 +61,7 @@ function Chan.new(elem, cap, heap)
         raise(status.ERANGE, "Chan.new", "cap " .. cap .. " out of range")
     end
     local out = ffi.new("gort_chan *[1]")
-    local rc = lib.gort_chan_create(codec.type, cap, Heap.handle_of(heap, "Chan.new"), out)
-    if rc ~= 0 then
-        raise(rc, "Chan.new")
-    end
+    check(lib.gort_chan_create(codec.type, cap, Heap.handle_of(heap, "Chan.new"), out), "Chan.new")
     return wrap(out[0], codec, heap)
 end
 
@@ -147,10 +144,7 @@ end
 
 -- close(c): buffered values stay receivable. Closing twice raises GORT_ECLOSED.
 function methods.close(ch)
-    local rc = lib.gort_chan_close(state_of(class, ch, "Chan.close").handle)
-    if rc ~= 0 then
-        raise(rc, "Chan.close")
-    end
+    check(lib.gort_chan_close(state_of(class, ch, "Chan.close").handle), "Chan.close")
 end
 
 function methods.len(ch)
@@ -192,10 +186,7 @@ function methods.fd(ch, direction)
         raise(ETYPE, "Chan.fd", 'direction must be "recv" or "send", got ' .. core.describe(direction))
     end
     local out = ffi.new("int[1]")
-    local rc = lib.gort_chan_fd(handle, dir, out)
-    if rc ~= 0 then
-        raise(rc, "Chan.fd")
-    end
+    check(lib.gort_chan_fd(handle, dir, out), "Chan.fd")
     return out[0]
 end
 

@@ -73,6 +73,13 @@ function core.raise(code, op, detail)
     error(core.new_error(code, op, detail), 0)
 end
 
+-- Raises the error for a failed call's status rc (anything but GORT_OK) naming `op`.
+function core.check(rc, op)
+    if rc ~= 0 then
+        core.raise(rc, op)
+    end
+end
+
 function core.is_error(value)
     return getmetatable(value) == Error
 end
@@ -111,10 +118,7 @@ end
 function core.stats(ctype, get, handle, fields, op)
     local stats = ffi.new(ctype)
     stats.struct_size = ffi.sizeof(stats)
-    local rc = get(handle, stats)
-    if rc ~= 0 then
-        core.raise(rc, op)
-    end
+    core.check(get(handle, stats), op)
     local result = {}
     for _, field in ipairs(fields) do
         result[field] = tonumber(stats[field])

@@ -9,7 +9,7 @@
 local ffi = require "ffi"
 local core = require "gort.core"
 
-local lib, raise = core.lib, core.raise
+local lib, check = core.lib, core.check
 
 local Heap = {}   -- the module: constructors and helpers
 local methods = {} -- what heap:method() finds
@@ -30,10 +30,7 @@ end
 -- A new heap (one jemalloc arena).
 function Heap.new()
     local out = ffi.new("gort_heap *[1]")
-    local rc = lib.gort_heap_create(out)
-    if rc ~= 0 then
-        raise(rc, "Heap.new")
-    end
+    check(lib.gort_heap_create(out), "Heap.new")
     return core.wrap(class, { handle = out[0] }, destroy_quietly)
 end
 
@@ -64,10 +61,7 @@ function methods.free(heap)
     if state.handle == nil then
         return
     end
-    local rc = lib.gort_heap_destroy(state.handle, 0)
-    if rc ~= 0 then
-        raise(rc, "Heap.free")
-    end
+    check(lib.gort_heap_destroy(state.handle, 0), "Heap.free")
     state.handle = nil
     ffi.gc(heap, nil)
 end

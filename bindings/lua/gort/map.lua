@@ -14,7 +14,7 @@ local core = require "gort.core"
 local types = require "gort.types"
 local Heap = require "gort.heap"
 
-local lib, raise, state_of = core.lib, core.raise, core.state
+local lib, raise, check, state_of = core.lib, core.raise, core.check, core.state
 local ETYPE = core.status.ETYPE
 
 local Map = {}
@@ -46,10 +46,7 @@ function Map.get(m, key)
     local state = state_of(class, m, "Map.get")
     local kbuf = encode_key(state, key, "Map.get")
     local vc = state.value
-    local rc = lib.gort_map_get(state.handle, kbuf, vc.vbuf, found)
-    if rc ~= 0 then
-        raise(rc, "Map.get")
-    end
+    check(lib.gort_map_get(state.handle, kbuf, vc.vbuf, found), "Map.get")
     if found[0] == 0 then
         return nil
     end
@@ -62,19 +59,13 @@ function Map.set(m, key, value)
     local kbuf = encode_key(state, key, "Map.set")
     local vc = state.value
     vc.encode(vc.vbuf, 0, value, "Map.set", "value")
-    local rc = lib.gort_map_set(state.handle, kbuf, vc.vbuf)
-    if rc ~= 0 then
-        raise(rc, "Map.set")
-    end
+    check(lib.gort_map_set(state.handle, kbuf, vc.vbuf), "Map.set")
 end
 
 -- delete(m, k); deleting an absent key does nothing.
 function Map.delete(m, key)
     local state = state_of(class, m, "Map.delete")
-    local rc = lib.gort_map_delete(state.handle, encode_key(state, key, "Map.delete"))
-    if rc ~= 0 then
-        raise(rc, "Map.delete")
-    end
+    check(lib.gort_map_delete(state.handle, encode_key(state, key, "Map.delete")), "Map.delete")
 end
 
 function Map.len(m)
@@ -83,18 +74,12 @@ end
 
 -- clear(m): removes every entry (NaN keys too).
 function Map.clear(m)
-    local rc = lib.gort_map_clear(state_of(class, m, "Map.clear").handle)
-    if rc ~= 0 then
-        raise(rc, "Map.clear")
-    end
+    check(lib.gort_map_clear(state_of(class, m, "Map.clear").handle), "Map.clear")
 end
 
 -- Returns memory after mass deletion (gort_map_shrink).
 function Map.shrink(m)
-    local rc = lib.gort_map_shrink(state_of(class, m, "Map.shrink").handle)
-    if rc ~= 0 then
-        raise(rc, "Map.shrink")
-    end
+    check(lib.gort_map_shrink(state_of(class, m, "Map.shrink").handle), "Map.shrink")
 end
 
 local function wrap(handle, key, value, heap)
@@ -106,10 +91,7 @@ end
 function Map.clone(m)
     local state = state_of(class, m, "Map.clone")
     local out = ffi.new("gort_map *[1]")
-    local rc = lib.gort_map_clone(state.handle, out)
-    if rc ~= 0 then
-        raise(rc, "Map.clone")
-    end
+    check(lib.gort_map_clone(state.handle, out), "Map.clone")
     return wrap(out[0], state.key, state.value, state.heap)
 end
 
@@ -119,10 +101,8 @@ function Map.new(key, value, hint, heap)
     local kc, vc = types.get(key, "Map.new"), types.get(value, "Map.new")
     hint = core.size_arg(hint or 0, "Map.new", "hint")
     local out = ffi.new("gort_map *[1]")
-    local rc = lib.gort_map_create(kc.type, vc.type, hint, Heap.handle_of(heap, "Map.new"), out)
-    if rc ~= 0 then
-        raise(rc, "Map.new")
-    end
+    local heap_handle = Heap.handle_of(heap, "Map.new")
+    check(lib.gort_map_create(kc.type, vc.type, hint, heap_handle, out), "Map.new")
     return wrap(out[0], kc, vc, heap)
 end
 

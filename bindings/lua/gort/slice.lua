@@ -9,19 +9,13 @@ local core = require "gort.core"
 local types = require "gort.types"
 local Heap = require "gort.heap"
 
-local lib, raise, state_of = core.lib, core.raise, core.state
+local lib, raise, check, state_of = core.lib, core.raise, core.check, core.state
 local ETYPE, ERANGE = core.status.ETYPE, core.status.ERANGE
 local floor = math.floor
 
 local Slice = {}   -- the module: constructors and helpers
 local methods = {} -- what s:method() finds
 local class        -- set below
-
-local function check(rc, op)
-    if rc ~= 0 then
-        raise(rc, op)
-    end
-end
 
 local function index_arg(i, op)
     if type(i) ~= "number" or floor(i) ~= i then
@@ -222,10 +216,18 @@ function methods.elem_type(s)
     return state_of(class, s, "Slice.elem_type").elem.name
 end
 
+-- One step of ipairs: one lookup of the state and one C call, whose bounds check (ERANGE
+-- once i reaches len) ends the loop; len is read afresh each step, so the body may append.
 local function next_element(s, i)
     i = i + 1
-    if i < methods.len(s) then
-        return i, methods.get(s, i)
+    local state = state_of(class, s, "Slice.ipairs")
+    local codec = state.elem
+    local rc = lib.gort_slice_get(state.handle, i, codec.vbuf)
+    if rc == 0 then
+        return i, codec.decode(codec.vbuf, 0)
+    end
+    if rc ~= ERANGE then
+        raise(rc, "Slice.ipairs")
     end
 end
 

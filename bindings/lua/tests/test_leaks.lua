@@ -54,7 +54,7 @@ local function private_heap()
     tap.is(after.live_objects, start.live_objects, "live handles are back to the start")
     tap.is(after.allocated, start.allocated, "allocated bytes are back to the start")
     heap:free()
-    tap.ok(true, "the empty heap is destroyed")
+    tap.is(tostring(heap), "gort.Heap (freed)", "the empty heap is destroyed")
 end
 
 local function default_heap()
@@ -100,8 +100,10 @@ end
 -- containers hold a reference to it, so its finalizer finds it empty.
 local function heap_and_contents_collected_together()
     local heap_stats_after
+    local weak = setmetatable({}, { __mode = "v" })
     do
         local heap = gort.heap()
+        weak[1] = heap
         local m = gort.map("int64", "int64", 0, heap)
         for i = 1, 1000 do m[i] = i end
         local watch = heap -- read the stats through the Lua object until it goes
@@ -111,7 +113,7 @@ local function heap_and_contents_collected_together()
     end
     tap.is(heap_stats_after.live_blocks, 0, "the map in the heap was finalized while the heap lived on")
     collect() -- now the heap goes; its finalizer must find it empty (no crash, no leak)
-    tap.ok(true, "the heap itself is collected afterwards")
+    tap.ok(weak[1] == nil, "the heap itself is collected afterwards")
 end
 
 private_heap()

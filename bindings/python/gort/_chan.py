@@ -139,11 +139,11 @@ class Chan(Handle):
         ChannelClosed when the receive found the channel closed and drained."""
         elem = self.elem_type
         out = entry[0]
-        value = elem.take(out) if out.flag else None
-        closed = not out.flag
-        elem.give_back(entry)
-        if closed:
+        if not out.flag:
+            elem.give_back(entry)
             raise ChannelClosed(f"{what}: channel closed")
+        value = elem.take(out)
+        elem.give_back(entry)
         return value
 
     def _recv_wait(self, address, ok_address, timeout):

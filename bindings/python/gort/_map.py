@@ -46,17 +46,18 @@ class Map(Handle, MutableMapping):
             _refs.reraise()
         return check(status, what)
 
-    def _lookup(self, key):
-        """(value, found) for key; the value is None when not found."""
+    def _lookup(self, key, want_value=True):
+        """(value, found) for key; the value is None when not found, or not wanted (then
+        libgort copies no value and none is decoded)."""
         k = self._key(key)
         value_type = self.value_type
         entry = value_type.out()
         out, address, found_address = entry
-        status = _get(self._live(), k, address, found_address)
+        status = _get(self._live(), k, address if want_value else None, found_address)
         if status or self.key_type.is_object:
             self._call(status, "gort_map_get")
         found = out.flag
-        value = value_type.get(out) if found else None
+        value = value_type.get(out) if found and want_value else None
         value_type.give_back(entry)
         return value, found
 
@@ -71,7 +72,7 @@ class Map(Handle, MutableMapping):
         return value if found else default
 
     def __contains__(self, key):
-        return bool(self._lookup(key)[1])
+        return bool(self._lookup(key, False)[1])
 
     def __setitem__(self, key, value):
         k, v = self._key(key), self.value_type.arg(value)

@@ -40,7 +40,7 @@ unsafe impl<T: Elem + Send> Sync for Chan<T> {}
 
 /// Converts a timeout to libgort's nanoseconds, saturating (an absurd timeout is
 /// forever in practice).
-fn timeout_ns(timeout: Duration) -> i64 {
+pub(crate) fn timeout_ns(timeout: Duration) -> i64 {
     i64::try_from(timeout.as_nanos()).unwrap_or(i64::MAX)
 }
 

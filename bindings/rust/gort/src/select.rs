@@ -17,7 +17,7 @@
 //! # Ok::<(), gort::Error>(())
 //! ```
 
-use crate::chan::Chan;
+use crate::chan::{timeout_ns, Chan};
 use crate::elem::{AsRaw, Elem};
 use crate::error::{check, Error, Result};
 use gort_sys as sys;
@@ -145,7 +145,7 @@ impl<'a, R> Select<'a, R> {
     /// Waits at most `timeout`: [`Error::TimedOut`] if no case became ready (a zero
     /// timeout does not wait: [`Error::WouldBlock`], as `try_wait`).
     pub fn wait_timeout(self, timeout: Duration) -> Result<R> {
-        self.run(i64::try_from(timeout.as_nanos()).unwrap_or(i64::MAX))
+        self.run(timeout_ns(timeout))
     }
 
     /// Go's `default`: runs a ready case or returns [`Error::WouldBlock`] at once.
