@@ -14,7 +14,9 @@
  * is created first (untimed) and waits at a gate; the clock starts when all are waiting
  * and the gate opens, and stops once every thread has been joined. Between joining the
  * producers and joining the consumers it calls `close_fn` (the channel's close, or the
- * sentinel messages of a queue that has none), so that is timed as well.
+ * sentinel messages of a queue that has none), so that is timed as well. Each worker
+ * tallies into a bench_tally on its own thread's stack (no cache line shared with another
+ * worker, as with Rust's and Go's locals); bench_team_run merges and checks them.
  *
  * A failed channel operation in a worker thread is fatal to the process (bench_chan_die):
  * the other threads could otherwise block forever on a partner that has gone.
@@ -78,9 +80,11 @@ static inline void bench_chan_die(const char *impl, const char *what)
     exit(1);
 }
 
-/* One thread of a team: fn(arg). A worker that fails calls bench_chan_die. */
+/* One thread of a team: fn(arg, tally), where `tally` (zeroed, on the thread's own stack)
+ * is where a receiving worker counts what it got; a worker that only sends ignores it.
+ * A worker that fails calls bench_chan_die. */
 typedef struct bench_worker {
-    void (*fn)(void *arg);
+    void (*fn)(void *arg, bench_tally *tally);
     void *arg;
 } bench_worker;
 
@@ -96,36 +100,43 @@ typedef struct bench_team_thread {
     pthread_t thread;
     bench_gate *gate;
     bench_worker worker;
+    bench_tally *result; /* where the worker's tally goes once it is done */
 } bench_team_thread;
 
 static inline void *bench_team_thread_main(void *p)
 {
     bench_team_thread *t = (bench_team_thread *)p;
+    bench_tally tally;
+    memset(&tally, 0, sizeof tally);
     pthread_mutex_lock(&t->gate->lock);
     t->gate->waiting++;
     pthread_cond_broadcast(&t->gate->cond);
     while (!t->gate->open)
         pthread_cond_wait(&t->gate->cond, &t->gate->lock);
     pthread_mutex_unlock(&t->gate->lock);
-    t->worker.fn(t->worker.arg);
+    t->worker.fn(t->worker.arg, &tally);
+    *t->result = tally;
     return NULL;
 }
 
 /*
  * Runs producers[0..np) and consumers[0..nc), one thread each, started together; calls
- * close_fn(close_arg) (if not NULL) once the producers are joined; returns the elapsed
- * nanoseconds from opening the gate to joining the last consumer in *elapsed_ns.
+ * close_fn(close_arg) (if not NULL) once the producers are joined. Then merges every
+ * thread's tally and checks it against the n messages (bench_tally_check), and sets
+ * out->value to the elapsed time from opening the gate to joining the last consumer,
+ * per message. Returns 0, or 1 after saying what is wrong.
  */
-static inline void bench_team_run(const char *impl, const bench_worker *producers, size_t np,
-                                  const bench_worker *consumers, size_t nc,
-                                  void (*close_fn)(void *), void *close_arg,
-                                  uint64_t *elapsed_ns)
+static inline int bench_team_run(const char *impl, const bench_worker *producers, size_t np,
+                                 const bench_worker *consumers, size_t nc,
+                                 void (*close_fn)(void *), void *close_arg, uint64_t n,
+                                 bench_sample *out)
 {
     size_t total = np + nc;
     bench_gate gate;
     bench_team_thread *threads =
         (bench_team_thread *)calloc(total ? total : 1, sizeof(bench_team_thread));
-    if (!threads)
+    bench_tally *tallies = (bench_tally *)calloc(total ? total : 1, sizeof(bench_tally));
+    if (!threads || !tallies)
         bench_chan_die(impl, "out of memory");
     pthread_mutex_init(&gate.lock, NULL);
     pthread_cond_init(&gate.cond, NULL);
@@ -133,6 +144,7 @@ static inline void bench_team_run(const char *impl, const bench_worker *producer
     gate.open = 0;
     for (size_t i = 0; i < total; i++) {
         threads[i].gate = &gate;
+        threads[i].result = &tallies[i];
         threads[i].worker = i < np ? producers[i] : consumers[i - np];
         if (pthread_create(&threads[i].thread, NULL, bench_team_thread_main, &threads[i]) != 0)
             bench_chan_die(impl, "pthread_create failed");
@@ -154,10 +166,13 @@ static inline void bench_team_run(const char *impl, const bench_worker *producer
         pthread_join(threads[i].thread, NULL);
     uint64_t t1 = bench_now_ns();
 
-    *elapsed_ns = t1 - t0;
     pthread_cond_destroy(&gate.cond);
     pthread_mutex_destroy(&gate.lock);
     free(threads);
+    out->value = bench_ns_per_op(t0, t1, n);
+    int status = bench_tally_check(impl, tallies, total, n, out);
+    free(tallies);
+    return status;
 }
 
 #endif /* BENCH_CHAN_H */

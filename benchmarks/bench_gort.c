@@ -349,7 +349,7 @@ static int map_iter(uint64_t n, bench_sample *out)
     uint64_t t1 = bench_now_ns();
 
     gort_map_release(m);
-    if (status != 0)
+    if (status != GORT_OK)
         return gort_failed("gort_map_iter_next", status);
     out->value = bench_ns_per_op(t0, t1, count);
     out->checksum = count + sum;
@@ -594,8 +594,9 @@ typedef struct chan_producer {
     uint64_t first, step, n;
 } chan_producer;
 
-static void chan_produce(void *arg)
+static void chan_produce(void *arg, bench_tally *tally)
 {
+    (void)tally;
     const chan_producer *p = (const chan_producer *)arg;
     for (uint64_t v = p->first; v < p->n; v += p->step)
         chan_check(gort_chan_send(p->c, &v), "gort_chan_send");
@@ -605,19 +606,18 @@ static void chan_produce(void *arg)
 typedef struct chan_consumer {
     gort_chan *c;
     uint64_t mask;
-    bench_tally tally;
 } chan_consumer;
 
-static void chan_consume(void *arg)
+static void chan_consume(void *arg, bench_tally *tally)
 {
-    chan_consumer *k = (chan_consumer *)arg;
+    const chan_consumer *k = (const chan_consumer *)arg;
     uint64_t v;
     int ok = 0;
     for (;;) {
         chan_check(gort_chan_recv(k->c, &v, &ok), "gort_chan_recv");
         if (!ok)
             break;
-        bench_tally_add(&k->tally, v, k->mask);
+        bench_tally_add(tally, v, k->mask);
     }
 }
 
@@ -636,24 +636,17 @@ static int chan_team_row(uint64_t n, int64_t cap, size_t np, size_t nc, bench_sa
     chan_producer producers[BENCH_CHAN_MAX_PRODUCERS];
     chan_consumer consumers[BENCH_CHAN_MAX_PRODUCERS];
     bench_worker pw[BENCH_CHAN_MAX_PRODUCERS], cw[BENCH_CHAN_MAX_PRODUCERS];
-    bench_tally tallies[BENCH_CHAN_MAX_PRODUCERS];
-    uint64_t elapsed;
     for (size_t i = 0; i < np; i++) {
         producers[i] = (chan_producer){chans[0], i, np, n};
         pw[i] = (bench_worker){chan_produce, &producers[i]};
     }
     for (size_t i = 0; i < nc; i++) {
-        memset(&consumers[i], 0, sizeof consumers[i]);
-        consumers[i].c = chans[0];
-        consumers[i].mask = np - 1;
+        consumers[i] = (chan_consumer){chans[0], np - 1};
         cw[i] = (bench_worker){chan_consume, &consumers[i]};
     }
-    bench_team_run(GORT_IMPL, pw, np, cw, nc, chan_close_all, chans, &elapsed);
+    int status = bench_team_run(GORT_IMPL, pw, np, cw, nc, chan_close_all, chans, n, out);
     gort_chan_release(chans[0]);
-    for (size_t i = 0; i < nc; i++)
-        tallies[i] = consumers[i].tally;
-    out->value = bench_ns_per_op(0, elapsed, n);
-    return bench_tally_check(GORT_IMPL, tallies, nc, n, out);
+    return status;
 }
 
 /* chan_spsc_buf1024: cap 1024, 1 producer thread, 1 consumer thread. */
@@ -673,12 +666,11 @@ static int chan_mpmc(uint64_t n, bench_sample *out)
 typedef struct chan_pingpong {
     gort_chan *ping, *pong;
     uint64_t n;
-    bench_tally tally;
 } chan_pingpong;
 
-static void chan_pinger(void *arg)
+static void chan_pinger(void *arg, bench_tally *tally)
 {
-    chan_pingpong *pp = (chan_pingpong *)arg;
+    const chan_pingpong *pp = (const chan_pingpong *)arg;
     for (uint64_t i = 0; i < pp->n; i++) {
         uint64_t v;
         int ok = 0;
@@ -686,13 +678,14 @@ static void chan_pinger(void *arg)
         chan_check(gort_chan_recv(pp->pong, &v, &ok), "gort_chan_recv");
         if (!ok || v != i)
             bench_chan_die(GORT_IMPL, "ping-pong: wrong value back");
-        bench_tally_add(&pp->tally, v, 0);
+        bench_tally_add(tally, v, 0);
     }
 }
 
-static void chan_ponger(void *arg)
+static void chan_ponger(void *arg, bench_tally *tally)
 {
-    chan_pingpong *pp = (chan_pingpong *)arg;
+    const chan_pingpong *pp = (const chan_pingpong *)arg;
+    (void)tally;
     for (uint64_t i = 0; i < pp->n; i++) {
         uint64_t v;
         int ok = 0;
@@ -705,18 +698,12 @@ static void chan_ponger(void *arg)
 
 static int chan_pingpong_row(uint64_t n, bench_sample *out)
 {
-    chan_pingpong pp;
-    memset(&pp, 0, sizeof pp);
-    pp.ping = chan_make(0);
-    pp.pong = chan_make(0);
-    pp.n = n;
+    chan_pingpong pp = {chan_make(0), chan_make(0), n};
     bench_worker pinger = {chan_pinger, &pp}, ponger = {chan_ponger, &pp};
-    uint64_t elapsed;
-    bench_team_run(GORT_IMPL, &pinger, 1, &ponger, 1, NULL, NULL, &elapsed);
+    int status = bench_team_run(GORT_IMPL, &pinger, 1, &ponger, 1, NULL, NULL, n, out);
     gort_chan_release(pp.ping);
     gort_chan_release(pp.pong);
-    out->value = bench_ns_per_op(0, elapsed, n);
-    return bench_tally_check(GORT_IMPL, &pp.tally, 1, n, out);
+    return status;
 }
 
 /* chan_select2: producers 0 and 1 feed channels 0 and 1 (cap 128 each); one consumer
@@ -724,12 +711,11 @@ static int chan_pingpong_row(uint64_t n, bench_sample *out)
  * case of a channel once it reports closed, as Go code sets it to nil. */
 typedef struct chan_selector {
     gort_chan *c[2];
-    bench_tally tally;
 } chan_selector;
 
-static void chan_select_consume(void *arg)
+static void chan_select_consume(void *arg, bench_tally *tally)
 {
-    chan_selector *s = (chan_selector *)arg;
+    const chan_selector *s = (const chan_selector *)arg;
     uint64_t v;
     gort_select_case cases[2];
     memset(cases, 0, sizeof cases);
@@ -743,7 +729,7 @@ static void chan_select_consume(void *arg)
         int ok = 0;
         chan_check(gort_select(cases, 2, -1, &chosen, &ok), "gort_select");
         if (ok) {
-            bench_tally_add(&s->tally, v, 1);
+            bench_tally_add(tally, v, 1);
         } else {
             cases[chosen].chan = NULL;
             open--;
@@ -757,17 +743,12 @@ static int chan_select2(uint64_t n, bench_sample *out)
                            NULL};
     chan_producer producers[2] = {{chans[0], 0, 2, n}, {chans[1], 1, 2, n}};
     bench_worker pw[2] = {{chan_produce, &producers[0]}, {chan_produce, &producers[1]}};
-    chan_selector sel;
-    memset(&sel, 0, sizeof sel);
-    sel.c[0] = chans[0];
-    sel.c[1] = chans[1];
+    chan_selector sel = {{chans[0], chans[1]}};
     bench_worker cw = {chan_select_consume, &sel};
-    uint64_t elapsed;
-    bench_team_run(GORT_IMPL, pw, 2, &cw, 1, chan_close_all, chans, &elapsed);
+    int status = bench_team_run(GORT_IMPL, pw, 2, &cw, 1, chan_close_all, chans, n, out);
     gort_chan_release(chans[0]);
     gort_chan_release(chans[1]);
-    out->value = bench_ns_per_op(0, elapsed, n);
-    return bench_tally_check(GORT_IMPL, &sel.tally, 1, n, out);
+    return status;
 }
 
 /* chan_uncontended_pair: one thread, cap 1024: n x (try_send i; try_recv), each of which
@@ -795,7 +776,7 @@ static int chan_uncontended_pair(uint64_t n, bench_sample *out)
     gort_chan_release(c);
     if (status != GORT_OK)
         return gort_failed("gort_chan_try_send/try_recv", status);
-    if (!ok || tally.count != n) {
+    if (tally.count != n) { /* the loop stopped early: !ok or a wrong value */
         fprintf(stderr, GORT_IMPL ": try_recv gave back the wrong value\n");
         return 1;
     }

@@ -349,8 +349,9 @@ typedef struct queue_producer {
     uint64_t first, step, n;
 } queue_producer;
 
-static void queue_produce(void *arg)
+static void queue_produce(void *arg, bench_tally *tally)
 {
+    (void)tally;
     const queue_producer *p = (const queue_producer *)arg;
     for (uint64_t v = p->first; v < p->n; v += p->step)
         g_async_queue_push(p->q, msg_encode(v));
@@ -360,17 +361,16 @@ static void queue_produce(void *arg)
 typedef struct queue_consumer {
     GAsyncQueue *q;
     uint64_t mask;
-    bench_tally tally;
 } queue_consumer;
 
-static void queue_consume(void *arg)
+static void queue_consume(void *arg, bench_tally *tally)
 {
-    queue_consumer *k = (queue_consumer *)arg;
+    const queue_consumer *k = (const queue_consumer *)arg;
     for (;;) {
         gpointer p = g_async_queue_pop(k->q);
         if (p == QUEUE_END)
             break;
-        bench_tally_add(&k->tally, msg_decode(p), k->mask);
+        bench_tally_add(tally, msg_decode(p), k->mask);
     }
 }
 
@@ -394,25 +394,18 @@ static int queue_team_row(uint64_t n, size_t np, size_t nc, bench_sample *out)
     queue_producer producers[BENCH_CHAN_MAX_PRODUCERS];
     queue_consumer consumers[BENCH_CHAN_MAX_PRODUCERS];
     bench_worker pw[BENCH_CHAN_MAX_PRODUCERS], cw[BENCH_CHAN_MAX_PRODUCERS];
-    bench_tally tallies[BENCH_CHAN_MAX_PRODUCERS];
     queue_closer closer = {q, nc};
-    uint64_t elapsed;
     for (size_t i = 0; i < np; i++) {
         producers[i] = (queue_producer){q, i, np, n};
         pw[i] = (bench_worker){queue_produce, &producers[i]};
     }
     for (size_t i = 0; i < nc; i++) {
-        memset(&consumers[i], 0, sizeof consumers[i]);
-        consumers[i].q = q;
-        consumers[i].mask = np - 1;
+        consumers[i] = (queue_consumer){q, np - 1};
         cw[i] = (bench_worker){queue_consume, &consumers[i]};
     }
-    bench_team_run(GLIB_IMPL, pw, np, cw, nc, queue_close, &closer, &elapsed);
+    int status = bench_team_run(GLIB_IMPL, pw, np, cw, nc, queue_close, &closer, n, out);
     g_async_queue_unref(q);
-    for (size_t i = 0; i < nc; i++)
-        tallies[i] = consumers[i].tally;
-    out->value = bench_ns_per_op(0, elapsed, n);
-    return bench_tally_check(GLIB_IMPL, tallies, nc, n, out);
+    return status;
 }
 
 static int chan_spsc(uint64_t n, bench_sample *out)
@@ -430,42 +423,36 @@ static int chan_mpmc(uint64_t n, bench_sample *out)
 typedef struct queue_pingpong {
     GAsyncQueue *ping, *pong;
     uint64_t n;
-    bench_tally tally;
 } queue_pingpong;
 
-static void queue_pinger(void *arg)
+static void queue_pinger(void *arg, bench_tally *tally)
 {
-    queue_pingpong *pp = (queue_pingpong *)arg;
+    const queue_pingpong *pp = (const queue_pingpong *)arg;
     for (uint64_t i = 0; i < pp->n; i++) {
         g_async_queue_push(pp->ping, msg_encode(i));
         uint64_t v = msg_decode(g_async_queue_pop(pp->pong));
         if (v != i)
             bench_chan_die(GLIB_IMPL, "ping-pong: wrong value back");
-        bench_tally_add(&pp->tally, v, 0);
+        bench_tally_add(tally, v, 0);
     }
 }
 
-static void queue_ponger(void *arg)
+static void queue_ponger(void *arg, bench_tally *tally)
 {
-    queue_pingpong *pp = (queue_pingpong *)arg;
+    const queue_pingpong *pp = (const queue_pingpong *)arg;
+    (void)tally;
     for (uint64_t i = 0; i < pp->n; i++)
         g_async_queue_push(pp->pong, g_async_queue_pop(pp->ping));
 }
 
 static int chan_pingpong(uint64_t n, bench_sample *out)
 {
-    queue_pingpong pp;
-    memset(&pp, 0, sizeof pp);
-    pp.ping = g_async_queue_new();
-    pp.pong = g_async_queue_new();
-    pp.n = n;
+    queue_pingpong pp = {g_async_queue_new(), g_async_queue_new(), n};
     bench_worker pinger = {queue_pinger, &pp}, ponger = {queue_ponger, &pp};
-    uint64_t elapsed;
-    bench_team_run(GLIB_IMPL, &pinger, 1, &ponger, 1, NULL, NULL, &elapsed);
+    int status = bench_team_run(GLIB_IMPL, &pinger, 1, &ponger, 1, NULL, NULL, n, out);
     g_async_queue_unref(pp.ping);
     g_async_queue_unref(pp.pong);
-    out->value = bench_ns_per_op(0, elapsed, n);
-    return bench_tally_check(GLIB_IMPL, &pp.tally, 1, n, out);
+    return status;
 }
 
 /* chan_uncontended_pair: one thread, n x (push i; try_pop), the pop must give i back.

@@ -73,19 +73,23 @@ func chanDie(what string) {
 
 // runTeam is bench_team_run: every producer and consumer on its own goroutine, released
 // together; closeFn runs once the producers are done. Each worker fills its own tally
-// (producers that only send leave theirs empty). Returns the tallies and the time from
-// the release to the last consumer's end.
+// (producers that only send leave theirs empty), a variable of its goroutine's that
+// shares no cache line with another worker's (as in the C and Rust programs), copied into
+// the result when it is done. Returns the tallies and the time from the release to the
+// last consumer's end.
 func runTeam(producers, consumers []func(*tally), closeFn func()) ([]tally, time.Duration) {
 	tallies := make([]tally, len(producers)+len(consumers))
 	var ready, pDone, cDone sync.WaitGroup
 	start := make(chan struct{})
-	spawn := func(w func(*tally), t *tally, done *sync.WaitGroup) {
+	spawn := func(w func(*tally), result *tally, done *sync.WaitGroup) {
 		ready.Add(1)
 		done.Add(1)
 		go func() {
 			ready.Done()
 			<-start
-			w(t)
+			var t tally // escapes to its own 64-byte heap object: w is not known here
+			w(&t)
+			*result = t
 			done.Done()
 		}()
 	}

@@ -31,7 +31,7 @@ struct QueueProducer {
     uint64_t first, step, n;
 };
 
-static void queue_produce(void *arg)
+static void queue_produce(void *arg, bench_tally *)
 {
     const QueueProducer *p = static_cast<const QueueProducer *>(arg);
     for (uint64_t v = p->first; v < p->n; v += p->step)
@@ -42,18 +42,17 @@ static void queue_produce(void *arg)
 struct QueueConsumer {
     Queue *q;
     uint64_t mask;
-    bench_tally tally;
 };
 
-static void queue_consume(void *arg)
+static void queue_consume(void *arg, bench_tally *tally)
 {
-    QueueConsumer *k = static_cast<QueueConsumer *>(arg);
+    const QueueConsumer *k = static_cast<const QueueConsumer *>(arg);
     for (;;) {
         uint64_t v;
         k->q->pop(v);
         if (v == QUEUE_END)
             break;
-        bench_tally_add(&k->tally, v, k->mask);
+        bench_tally_add(tally, v, k->mask);
     }
 }
 
@@ -78,22 +77,16 @@ static int queue_team_row(uint64_t n, size_t np, size_t nc, bench_sample *out)
     QueueProducer producers[BENCH_CHAN_MAX_PRODUCERS];
     QueueConsumer consumers[BENCH_CHAN_MAX_PRODUCERS];
     bench_worker pw[BENCH_CHAN_MAX_PRODUCERS], cw[BENCH_CHAN_MAX_PRODUCERS];
-    bench_tally tallies[BENCH_CHAN_MAX_PRODUCERS];
     QueueCloser closer = {&q, nc};
-    uint64_t elapsed = 0;
     for (size_t i = 0; i < np; i++) {
         producers[i] = QueueProducer{&q, i, np, n};
         pw[i] = bench_worker{queue_produce, &producers[i]};
     }
     for (size_t i = 0; i < nc; i++) {
-        consumers[i] = QueueConsumer{&q, np - 1, bench_tally()};
+        consumers[i] = QueueConsumer{&q, np - 1};
         cw[i] = bench_worker{queue_consume, &consumers[i]};
     }
-    bench_team_run(TBB_IMPL, pw, np, cw, nc, queue_close, &closer, &elapsed);
-    for (size_t i = 0; i < nc; i++)
-        tallies[i] = consumers[i].tally;
-    out->value = bench_ns_per_op(0, elapsed, n);
-    return bench_tally_check(TBB_IMPL, tallies, nc, n, out);
+    return bench_team_run(TBB_IMPL, pw, np, cw, nc, queue_close, &closer, n, out);
 }
 
 static int chan_spsc(uint64_t n, bench_sample *out)
@@ -111,10 +104,9 @@ static int chan_mpmc(uint64_t n, bench_sample *out)
 struct QueuePingPong {
     Queue ping, pong;
     uint64_t n = 0;
-    bench_tally tally = bench_tally();
 };
 
-static void queue_pinger(void *arg)
+static void queue_pinger(void *arg, bench_tally *tally)
 {
     QueuePingPong *pp = static_cast<QueuePingPong *>(arg);
     for (uint64_t i = 0; i < pp->n; i++) {
@@ -123,11 +115,11 @@ static void queue_pinger(void *arg)
         pp->pong.pop(v);
         if (v != i)
             bench_chan_die(TBB_IMPL, "ping-pong: wrong value back");
-        bench_tally_add(&pp->tally, v, 0);
+        bench_tally_add(tally, v, 0);
     }
 }
 
-static void queue_ponger(void *arg)
+static void queue_ponger(void *arg, bench_tally *)
 {
     QueuePingPong *pp = static_cast<QueuePingPong *>(arg);
     for (uint64_t i = 0; i < pp->n; i++) {
@@ -144,10 +136,7 @@ static int chan_pingpong(uint64_t n, bench_sample *out)
     pp.pong.set_capacity(1);
     pp.n = n;
     bench_worker pinger = {queue_pinger, &pp}, ponger = {queue_ponger, &pp};
-    uint64_t elapsed = 0;
-    bench_team_run(TBB_IMPL, &pinger, 1, &ponger, 1, nullptr, nullptr, &elapsed);
-    out->value = bench_ns_per_op(0, elapsed, n);
-    return bench_tally_check(TBB_IMPL, &pp.tally, 1, n, out);
+    return bench_team_run(TBB_IMPL, &pinger, 1, &ponger, 1, nullptr, nullptr, n, out);
 }
 
 /* chan_uncontended_pair: one thread, capacity 1024, n x (try_push i; try_pop), each of

@@ -158,6 +158,16 @@ fn produce(first: u64, step: u64, n: u64, mut send: impl FnMut(u64) -> bool) -> 
     Tally::default()
 }
 
+/// A consumer: tallies every value received until the channel is closed and drained.
+#[inline]
+fn consume(received: impl Iterator<Item = u64>, mask: u64) -> Tally {
+    let mut t = Tally::default();
+    for v in received {
+        t.add(v, mask);
+    }
+    t
+}
+
 /// The pinger: n x (send i on ping; receive it back on pong).
 #[inline]
 fn ping(n: u64, mut send: impl FnMut(u64) -> bool, mut recv: impl FnMut() -> Option<u64>)
@@ -221,13 +231,7 @@ fn cb_team(n: u64, np: u64, nc: usize) -> Result<Sample, String> {
     let mut consumers: Vec<Worker> = Vec::new();
     for _ in 0..nc {
         let rx = rx.clone();
-        consumers.push(Box::new(move || {
-            let mut t = Tally::default();
-            for v in rx.iter() {
-                t.add(v, np - 1);
-            }
-            t
-        }));
+        consumers.push(Box::new(move || consume(rx.iter(), np - 1)));
     }
     drop(rx);
     let (tallies, ns) = run_team(producers, consumers, move || drop(tx));
@@ -309,29 +313,17 @@ fn std_team(n: u64, np: u64, nc: usize) -> Result<Sample, String> {
     }
     let mut consumers: Vec<Worker> = Vec::new();
     if nc == 1 {
-        consumers.push(Box::new(move || {
-            let mut t = Tally::default();
-            for v in rx.iter() {
-                t.add(v, np - 1);
-            }
-            t
-        }));
+        consumers.push(Box::new(move || consume(rx.iter(), np - 1)));
     } else {
         let shared = Arc::new(Mutex::new(rx));
         for _ in 0..nc {
             let rx = Arc::clone(&shared);
-            consumers.push(Box::new(move || {
-                let mut t = Tally::default();
-                loop {
-                    // The guard is dropped at the end of this statement.
-                    let m = rx.lock().unwrap_or_else(|_| die("poisoned mutex")).recv();
-                    match m {
-                        Ok(v) => t.add(v, np - 1),
-                        Err(_) => break,
-                    }
-                }
-                t
-            }));
+            // Each receive locks the receiver; the guard is dropped as the closure returns,
+            // before the value is tallied.
+            let received = std::iter::from_fn(move || {
+                rx.lock().unwrap_or_else(|_| die("poisoned mutex")).recv().ok()
+            });
+            consumers.push(Box::new(move || consume(received, np - 1)));
         }
     }
     let (tallies, ns) = run_team(producers, consumers, move || drop(tx));
