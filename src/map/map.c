@@ -161,18 +161,32 @@ static bool str_quick_equal(const gort_str *a, const gort_str *b)
     return a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0;
 }
 
-/* Go's fast small-map lookups: no hash, a direct compare of every full slot. */
-static char *small_find_direct(const gort_map *m, const void *key)
+/* Go's fast small-map lookups: no hash, a direct compare of every full slot. One body
+ * per key kind (`kind` is a constant in each caller): no switch per slot. */
+static inline __attribute__((always_inline)) char *
+small_find_kind(const gort_map *m, const void *key, int kind)
 {
     const struct map_layout *lay = &m->layout;
     char *group = m->small->group0;
     for (slot_bits f = match_full(*group_ctrl(group)); f; f = slot_bits_drop_first(f)) {
         char *slot = slot_at(lay, group, slot_bits_first(f));
-        if (lay->key_kind == KEY_STR ? str_quick_equal((const gort_str *)(void *)slot, key)
-                                     : key_matches(m, slot, key, lay->key_kind))
+        if (kind == KEY_STR ? str_quick_equal((const gort_str *)(void *)slot, key)
+                            : key_matches(m, slot, key, kind))
             return slot;
     }
     return NULL;
+}
+
+static char *small_find_direct(const gort_map *m, const void *key)
+{
+    switch (m->layout.key_kind) {
+    case KEY_WORD64:
+        return small_find_kind(m, key, KEY_WORD64);
+    case KEY_WORD32:
+        return small_find_kind(m, key, KEY_WORD32);
+    default:
+        return small_find_kind(m, key, KEY_STR);
+    }
 }
 
 static char *small_find_hashed(const gort_map *m, const void *key, uint64_t h)
@@ -203,7 +217,7 @@ find_kind(const gort_map *m, const void *key, int kind, uint64_t *hash_out)
         return NULL; /* Go: a lookup in an empty map does not even hash */
     if (m->dir_len == 0)
         return kind == KEY_GENERIC ? small_find_hashed(m, key, gort__map_hash(m, key))
-                                   : small_find_direct(m, key);
+                                   : small_find_kind(m, key, kind);
     uint64_t h = map_hash_kind(m, key, kind);
     *hash_out = h;
     return table_find_kind(m, m->dir[dir_index(m, h)], key, h, kind);
