@@ -226,7 +226,9 @@ def map_impls(row: str, kind: str = "u64") -> List[Impl]:
         Impl("cxx", "C++ absl::flat_hash_map", f"{row}.absl",
              note="glibc mallinfo2 (chunk headers included)" if mem else ""),
         Impl("cxx", "C++ std::unordered_map", f"{row}.std",
-             note="glibc mallinfo2 (chunk headers included)" if mem else ""),
+             note="glibc mallinfo2 (chunk headers included)" if mem else
+             "C++17: looks up by the std::string itself (one more random read)"
+             if row == "map_str_lookup_1m" else ""),
         Impl("go", "Go map (go1.19 buckets)", note=go_note),
         Impl("glib", "GLib GHashTable", note=glib_note),
     ]

@@ -9,7 +9,9 @@
 #include "../../bench_common.h"
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/strings/string_view.h>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -256,6 +258,37 @@ template <class Map> static uint64_t str_map_checksum(const Map &m)
     return sum;
 }
 
+/* The keys of the str lookup row, in shuffled order. Abseil looks a std::string key up
+ * by absl::string_view, with no copy: an array of views, like Rust's &str and libgort's
+ * gort_str, so each lookup reads its key's bytes at a random place and nothing else.
+ * std::unordered_map has no heterogeneous lookup in C++17: it gets the std::string
+ * itself, one more random read (the string object) per lookup than the others. */
+template <class Map> struct StrProbes {
+    static constexpr bool by_view = std::is_same_v<Map, AbslStr>;
+    using Probe = std::conditional_t<by_view, absl::string_view, const std::string *>;
+    std::vector<Probe> probes;
+
+    StrProbes(const std::vector<std::string> &strs, const bench_map_input *in, uint64_t n)
+        : probes(n)
+    {
+        for (uint64_t j = 0; j < n; j++) {
+            const std::string &key = strs[in->perm[j]];
+            if constexpr (by_view)
+                probes[j] = key;
+            else
+                probes[j] = &key;
+        }
+    }
+
+    auto find(const Map &m, uint64_t j) const
+    {
+        if constexpr (by_view)
+            return m.find(probes[j]);
+        else
+            return m.find(*probes[j]);
+    }
+};
+
 /* map_str_insert_1m (lookup false): m[strs[i]] = i into an empty map (the map copies
  * each key); map_str_lookup_1m (lookup true): then find every key in shuffled order. */
 template <class Map> static int str_map_row(uint64_t n, bool lookup, bench_sample *out)
@@ -264,9 +297,7 @@ template <class Map> static int str_map_row(uint64_t n, bool lookup, bench_sampl
     const std::vector<std::string> *strs = in ? str_keys(in) : nullptr;
     if (!strs)
         return 1;
-    std::vector<const std::string *> shuffled(n);
-    for (uint64_t j = 0; j < n; j++)
-        shuffled[j] = &(*strs)[in->perm[j]];
+    const StrProbes<Map> shuffled(*strs, in, n);
     Map m;
     uint64_t t0 = bench_now_ns();
     map_fill(m, strs->data(), n);
@@ -275,7 +306,7 @@ template <class Map> static int str_map_row(uint64_t n, bool lookup, bench_sampl
         uint64_t found = 0, sum = 0;
         t0 = bench_now_ns();
         for (uint64_t j = 0; j < n; j++) {
-            auto it = m.find(*shuffled[j]);
+            auto it = shuffled.find(m, j);
             if (it != m.end()) {
                 found++;
                 sum += it->second;
