@@ -270,7 +270,8 @@ static int map_insert_custom(uint64_t n, bench_sample *out)
 
 /* map_hit_1m (present = 1): look up every key in shuffled order; checksum = found + sum
  * of values. map_miss_1m (present = 0): look up the n misses; checksum = not found +
- * sum of values read (zero values). map_hit_1m_custom: map_hit_1m with user_u64 keys. */
+ * sum of values read (zero values), plus, read back untimed, every key's found + value
+ * (so a map that finds nothing fails). map_hit_1m_custom: map_hit_1m with user_u64 keys. */
 static int map_lookup_row(uint64_t n, gort_type *key_type, int present, bench_sample *out)
 {
     const bench_map_input *in = bench_map_input_get(n);
@@ -283,12 +284,15 @@ static int map_lookup_row(uint64_t n, gort_type *key_type, int present, bench_sa
     uint64_t t0 = bench_now_ns();
     int status = map_lookup_all(m, probe, n, &found, &sum);
     uint64_t t1 = bench_now_ns();
+    uint64_t readback = 0;
+    if (status == GORT_OK && !present)
+        status = map_lookup_all(m, in->keys, n, &readback, &sum);
 
     gort_map_release(m);
     if (status != GORT_OK)
         return gort_failed("gort_map_get", status);
     out->value = bench_ns_per_op(t0, t1, n);
-    out->checksum = (present ? found : n - found) + sum;
+    out->checksum = (present ? found : n - found + readback) + sum;
     return 0;
 }
 
@@ -307,7 +311,8 @@ static int map_hit_custom(uint64_t n, bench_sample *out)
     return map_lookup_row(n, user_u64_type(), 1, out);
 }
 
-/* map_delete_1m: delete every key in shuffled order; checksum = len before - len after. */
+/* map_delete_1m: delete every key in shuffled order; checksum = len before - len after,
+ * plus, looked up untimed afterwards, the keys not found + the values read (zero). */
 static int map_delete(uint64_t n, bench_sample *out)
 {
     const bench_map_input *in = bench_map_input_get(n);
@@ -322,10 +327,16 @@ static int map_delete(uint64_t n, bench_sample *out)
         status = gort_map_delete(m, &in->shuffled[j]);
     uint64_t t1 = bench_now_ns();
 
+    const char *failed = "gort_map_delete";
+    uint64_t left = 0, sum = 0;
+    if (status == GORT_OK) {
+        failed = "gort_map_get";
+        status = map_lookup_all(m, in->keys, n, &left, &sum);
+    }
     out->value = bench_ns_per_op(t0, t1, n);
-    out->checksum = (uint64_t)(len_before - gort_map_len(m));
+    out->checksum = (uint64_t)(len_before - gort_map_len(m)) + (n - left) + sum;
     gort_map_release(m);
-    return status == GORT_OK ? 0 : gort_failed("gort_map_delete", status);
+    return status == GORT_OK ? 0 : gort_failed(failed, status);
 }
 
 /* map_iter_1m: for _, v := range m { sum += v }; checksum = entries produced + sum. */

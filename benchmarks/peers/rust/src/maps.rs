@@ -243,8 +243,13 @@ fn lookup_row<M: U64Map>(n: u64, present: bool) -> Result<Sample, String> {
     let t0 = Instant::now();
     let (found, sum) = lookup_all(&m, probe);
     let value = ns_per_op(t0, n);
-    let counted = if present { found } else { n - found };
-    Ok(Sample { value, checksum: counted.wrapping_add(sum) })
+    let checksum = if present {
+        found.wrapping_add(sum)
+    } else {
+        let (readback, key_sum) = lookup_all(&m, &inp.keys);
+        (n - found).wrapping_add(sum).wrapping_add(readback).wrapping_add(key_sum)
+    };
+    Ok(Sample { value, checksum })
 }
 
 fn hit<M: U64Map>(n: u64) -> Result<Sample, String> {
@@ -255,7 +260,8 @@ fn miss<M: U64Map>(n: u64) -> Result<Sample, String> {
     lookup_row::<M>(n, false)
 }
 
-/// map_delete_1m: remove every key in shuffled order; checksum = len before - len after.
+/// map_delete_1m: remove every key in shuffled order; checksum = len before - len after
+/// + keys not found (and values read) by an untimed read-back.
 fn delete<M: U64Map>(n: u64) -> Result<Sample, String> {
     let inp = input(n);
     let mut m: M = filled(&inp.keys);
@@ -265,7 +271,9 @@ fn delete<M: U64Map>(n: u64) -> Result<Sample, String> {
         m.remove(k);
     }
     let value = ns_per_op(t0, n);
-    Ok(Sample { value, checksum: (len_before - m.len()) as u64 })
+    let (left, sum) = lookup_all(&m, &inp.keys);
+    let checksum = ((len_before - m.len()) as u64).wrapping_add(n - left).wrapping_add(sum);
+    Ok(Sample { value, checksum })
 }
 
 /// map_iter_1m: for v in m.values() { sum += v }; checksum = entries + sum.
