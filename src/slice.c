@@ -165,36 +165,6 @@ static size_t growth_target(const gort_slice *s, size_t min_cap)
 
 /* ---- writing values ------------------------------------------------------------------ */
 
-/*
- * Writes n values from src over dst, which may overlap src (memmove semantics) and may
- * hold values owned by the store: the new values are taken (retained, strings copied)
- * before the old ones are released, so a value that is both survives. On error nothing
- * changed.
- */
-static int replace_values(const gort_type *type, gort_heap *heap, void *dst,
-                          const void *src, size_t n)
-{
-    if (!type->owns_refs) {
-        memmove(dst, src, n * type->size);
-        return GORT_OK;
-    }
-    size_t bytes = n * type->size;
-    alignas(max_align_t) char small[256]; /* set and short appends allocate nothing */
-    void *taken = bytes <= sizeof small && type->align <= alignof(max_align_t)
-                      ? small
-                      : gort__alloc(heap, bytes, type->align);
-    if (!taken)
-        return GORT_ENOMEM;
-    int status = gort__values_clone(type, taken, src, n);
-    if (status == GORT_OK) {
-        gort__values_drop(type, dst, n);
-        memcpy(dst, taken, bytes);
-    }
-    if (taken != small)
-        gort__free(heap, taken, bytes, type->align);
-    return status;
-}
-
 static bool ranges_overlap(const void *a, size_t a_len, const void *b, size_t b_len)
 {
     uintptr_t a0 = (uintptr_t)a, b0 = (uintptr_t)b;
@@ -436,7 +406,7 @@ int gort_slice_set(gort_slice *s, size_t i, const void *value)
         return GORT_EINVAL;
     if (i >= s->len)
         return GORT_ERANGE;
-    return replace_values(s->type, s->heap, s->data + i * s->type->size, value, 1);
+    return gort__values_replace(s->type, s->heap, s->data + i * s->type->size, value, 1);
 }
 
 /* ---- append ------------------------------------------------------------------------ */
@@ -457,7 +427,7 @@ int gort_slice_append_n(gort_slice *s, const void *values, size_t n)
         return GORT_OK;
     }
     int status = new_len <= s->cap
-                     ? replace_values(s->type, s->heap, s->data + s->len * size, values, n)
+                     ? gort__values_replace(s->type, s->heap, s->data + s->len * size, values, n)
                      : relocate(s, new_len, s->len, values, n);
     if (status == GORT_OK)
         s->len = new_len;
@@ -574,7 +544,7 @@ int gort_slice_copy(gort_slice *dst, const gort_slice *src, size_t *n_out)
     size_t n = dst->len < src->len ? dst->len : src->len;
     int status = GORT_OK;
     if (n && dst->type->size)
-        status = replace_values(dst->type, dst->heap, dst->data, src->data, n);
+        status = gort__values_replace(dst->type, dst->heap, dst->data, src->data, n);
     if (status == GORT_OK && n_out)
         *n_out = n;
     return status;

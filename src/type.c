@@ -11,6 +11,8 @@
  */
 #include "type.h"
 
+#include <stdalign.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -467,6 +469,30 @@ int gort__values_clone(const gort_type *type, void *dst, const void *src, size_t
             each_pointer(type, (char *)dst + i * type->size, retain_slot, NULL);
     }
     return GORT_OK;
+}
+
+int gort__values_replace(const gort_type *type, gort_heap *heap, void *dst,
+                         const void *src, size_t n)
+{
+    if (!type->owns_refs) {
+        memmove(dst, src, n * type->size);
+        return GORT_OK;
+    }
+    size_t bytes = n * type->size;
+    alignas(max_align_t) char small[256]; /* sets and short appends allocate nothing */
+    void *taken = bytes <= sizeof small && type->align <= alignof(max_align_t)
+                      ? small
+                      : gort__alloc(heap, bytes, type->align);
+    if (!taken)
+        return GORT_ENOMEM;
+    int status = gort__values_clone(type, taken, src, n);
+    if (status == GORT_OK) {
+        gort__values_drop(type, dst, n);
+        memcpy(dst, taken, bytes);
+    }
+    if (taken != small)
+        gort__free(heap, taken, bytes, type->align);
+    return status;
 }
 
 void gort__values_retain(const gort_type *type, const void *base, size_t n)

@@ -67,6 +67,15 @@ bool gort__type_same(const gort_type *a, const gort_type *b);
  */
 int gort__values_clone(const gort_type *type, void *dst, const void *src, size_t n);
 
+/*
+ * Writes n values from src over dst, which may overlap src (memmove semantics) and may
+ * hold values owned by a container: the new values are taken (retained, strings copied)
+ * before the old ones are released, so a value that is both survives. On error nothing
+ * changed. Scratch space for the taken values comes from `heap` only above 256 bytes.
+ */
+int gort__values_replace(const gort_type *type, gort_heap *heap, void *dst,
+                         const void *src, size_t n);
+
 /* Runs the retain hook on every pointer word of n values in place (nothing for str,
  * whose ownership is its bytes: clone those instead). Cannot fail. */
 void gort__values_retain(const gort_type *type, const void *base, size_t n);

@@ -766,7 +766,8 @@ TEST(map_insert_of_indirect_keys_and_values_survives_every_failure)
 }
 
 /* Replacing a value that owns memory copies the new one in before releasing the old: a
- * failure leaves the old value in place. */
+ * failure leaves the old value in place. (Scratch space for a value this small is on the
+ * stack; slice tests fail the heap scratch of large values, the same code.) */
 TEST(map_update_of_an_owning_value_survives_every_failure)
 {
     uint64_t blocks = live_blocks(NULL);
@@ -784,7 +785,7 @@ TEST(map_update_of_an_owning_value_survives_every_failure)
         CHECK_OK(gort_map_get(m, &key, &got, &found));
         CHECK_TRUE(found && got.len == old.len && memcmp(got.ptr, old.ptr, old.len) == 0);
     }
-    CHECK_TRUE(failures >= 2); /* the value's block, then the copy of its bytes */
+    CHECK_EQ_INT(failures, 1); /* the copy of the new value's bytes */
     gort_str got = {NULL, 0};
     CHECK_OK(gort_map_get(m, &key, &got, NULL)); /* borrowed: not dropped */
     CHECK_EQ_MEM(got.ptr, fresh.ptr, fresh.len);

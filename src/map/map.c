@@ -367,26 +367,13 @@ static int entry_update(gort_map *m, char *slot, const void *key, const void *va
 {
     const struct map_layout *lay = &m->layout;
     void *stored = slot_value(lay, slot);
-    if (!m->value_type->owns_refs) {
-        if (value)
-            memmove(stored, value, lay->value_size);
-        else
-            memset(stored, 0, lay->value_size);
-    } else {
-        /* copy the new value in before releasing the old: a failure changes nothing */
-        size_t size = lay->value_size;
-        void *fresh = gort__alloc(m->heap, size, m->value_type->align);
-        if (!fresh)
-            return GORT_ENOMEM;
-        int status = value ? gort__values_clone(m->value_type, fresh, value, 1)
-                           : (memset(fresh, 0, size), GORT_OK);
-        if (status != GORT_OK) {
-            gort__free(m->heap, fresh, size, m->value_type->align);
+    if (value) {
+        int status = gort__values_replace(m->value_type, m->heap, stored, value, 1);
+        if (status != GORT_OK)
             return status;
-        }
+    } else {
         gort__values_drop(m->value_type, stored, 1);
-        memcpy(stored, fresh, size);
-        gort__free(m->heap, fresh, size, m->value_type->align);
+        memset(stored, 0, lay->value_size);
     }
     if (lay->key_update)
         memcpy(slot_key(lay, slot), key, lay->key_size);
