@@ -21,28 +21,11 @@
 
 /* ---- scale, time --------------------------------------------------------------------- */
 
-#if defined(__SANITIZE_THREAD__)
-#define BUILD_SCALE SCALE_TSAN
-#elif defined(__SANITIZE_ADDRESS__)
-#define BUILD_SCALE SCALE_ASAN
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define BUILD_SCALE SCALE_TSAN
-#elif __has_feature(address_sanitizer)
-#define BUILD_SCALE SCALE_ASAN
-#endif
-#endif
-#ifndef BUILD_SCALE
-#define BUILD_SCALE 1.0
-#endif
-
 static double scale(void)
 {
     static double factor = -1;
-    if (factor < 0) {
-        const char *env = getenv("GORT_TEST_SCALE");
-        factor = env && *env ? atof(env) : under_valgrind() ? SCALE_VALGRIND : BUILD_SCALE;
-    }
+    if (factor < 0)
+        factor = test_scale(SCALE_ASAN, SCALE_TSAN, SCALE_VALGRIND);
     return factor;
 }
 

@@ -218,4 +218,39 @@ static bool under_valgrind(void)
     return preload && strstr(preload, "vgpreload");
 }
 
+/* Which slow build this is: iteration counts shrink under sanitizers and Valgrind. */
+#if defined(__SANITIZE_THREAD__)
+#define TEST_BUILD_TSAN 1
+#elif defined(__SANITIZE_ADDRESS__)
+#define TEST_BUILD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TEST_BUILD_TSAN 1
+#elif __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define TEST_BUILD_ASAN 1
+#endif
+#endif
+
+/* The factor a test multiplies its iteration counts by: GORT_TEST_SCALE when set to a
+ * sane number, else the caller's factor for this build (1 for a plain build). */
+static double test_scale(double asan, double tsan, double valgrind)
+{
+    const char *env = getenv("GORT_TEST_SCALE");
+    if (env && *env) {
+        double factor = strtod(env, NULL);
+        if (factor > 0 && factor < 1e6)
+            return factor;
+    }
+    (void)asan, (void)tsan; /* one of them is unused in every build */
+    if (under_valgrind())
+        return valgrind;
+#if defined(TEST_BUILD_TSAN)
+    return tsan;
+#elif defined(TEST_BUILD_ASAN)
+    return asan;
+#else
+    return 1.0;
+#endif
+}
+
 #endif /* GORT_TEST_FIXTURES_H */

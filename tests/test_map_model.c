@@ -66,21 +66,6 @@
 #define TSAN_SCALE 0.25
 #define VALGRIND_SCALE 0.25
 
-#if defined(__SANITIZE_THREAD__)
-#define BUILD_SCALE TSAN_SCALE
-#elif defined(__SANITIZE_ADDRESS__)
-#define BUILD_SCALE ASAN_SCALE
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define BUILD_SCALE TSAN_SCALE
-#elif __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define BUILD_SCALE ASAN_SCALE
-#endif
-#endif
-#ifndef BUILD_SCALE
-#define BUILD_SCALE 1.0
-#endif
-
 /* ---- environment: seed and scale --------------------------------------------------------- */
 
 static uint64_t base_seed;
@@ -90,18 +75,14 @@ static uint64_t case_serial;
 
 static void read_environment(void)
 {
-    const char *seed = getenv("GORT_TEST_SEED"), *scale = getenv("GORT_TEST_SCALE");
+    const char *seed = getenv("GORT_TEST_SEED");
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     base_seed = mix64(((uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec) ^
                       ((uint64_t)getpid() << 40));
     if (seed && *seed)
         base_seed = strtoull(seed, NULL, 0);
-    op_scale = under_valgrind() ? VALGRIND_SCALE : BUILD_SCALE;
-    if (scale && *scale)
-        op_scale = strtod(scale, NULL);
-    if (!(op_scale > 0 && op_scale < 1e6))
-        op_scale = 1.0;
+    op_scale = test_scale(ASAN_SCALE, TSAN_SCALE, VALGRIND_SCALE);
     verbose = getenv("GORT_TEST_VERBOSE") && *getenv("GORT_TEST_VERBOSE");
     printf("# seed %llu (GORT_TEST_SEED=%llu replays this run), scale %g\n",
            (unsigned long long)base_seed, (unsigned long long)base_seed, op_scale);
