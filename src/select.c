@@ -6,7 +6,11 @@
  *      equally likely. Cases with a NULL channel are left out: never ready.
  *   2. Lock order: the same cases sorted by channel address; channels are locked in
  *      that order (a duplicate is locked once), so concurrent selects cannot deadlock.
- *   3. Pass 1, all locks held: commit the first ready case, unlock, wake its partner.
+ *   3. Pass 1: commit the first ready case, unlock, wake its partner. It first visits
+ *      the cases holding one lock at a time (pass 1a), which is all a ready select
+ *      needs, and only if none was ready looks again with every lock held (pass 1b):
+ *      that view is consistent, so a select takes `default` or waits only if at one
+ *      instant no case was ready, as in Go.
  *   4. Otherwise (and if the caller will wait) pass 2: one waiter per case, all on this
  *      thread's stack, enqueued on every channel; unlock; park.
  *   5. Whoever claims the wait's done flag (a partner, a closer, or this thread on
@@ -289,7 +293,32 @@ static bool try_send_case(select_state *s, uint32_t i, outcome *out, gort__waite
     return true;
 }
 
-/* Pass 1 with every lock held. On success the locks are released and the partner
+/* Pass 1a: the cases in poll order, each under its own channel's lock alone. A case
+ * found ready is committed exactly as pass 1b would (the first ready case of a uniform
+ * shuffle is a uniform choice among the ready ones), without taking the other locks,
+ * which the producers of the other channels are contending for. */
+static bool poll_each(select_state *s, outcome *out)
+{
+    for (size_t k = 0; k < s->n_order; k++) {
+        uint32_t i = s->poll_order[k];
+        gort_chan *c = chan_of(s, i);
+        gort__waiter *wake = NULL;
+        gort__lock_acquire(&c->lock);
+        bool ready = is_send(s, i) ? try_send_case(s, i, out, &wake)
+                                   : try_recv_case(s, i, out, &wake);
+        if (ready)
+            gort__chan_changed(c);
+        gort__lock_release(&c->lock);
+        if (ready) {
+            if (wake)
+                gort__wake(wake, true);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Pass 1b with every lock held. On success the locks are released and the partner
  * woken; on failure the locks are still held. */
 static bool poll_cases(select_state *s, outcome *out)
 {
@@ -386,6 +415,8 @@ static int run_select(select_state *s, size_t n_cases, int64_t timeout_ns, outco
     int status = prepare_elems(s);
     if (status != GORT_OK)
         return status;
+    if (s->n_order > 1 && poll_each(s, out))
+        return GORT_OK;
     sort_lock_order(s);
     lock_all(s);
     if (poll_cases(s, out))
