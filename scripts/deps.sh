@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
     # build
-    meson ninja-build pkg-config gcc g++ make bzip2 python3 libatomic-ops-dev libxxhash-dev
+    meson ninja-build pkg-config gcc g++ make bzip2 python3 python3-dev libatomic-ops-dev libxxhash-dev
     # tests: sanitizers, valgrind, ABI tools; clang with compiler-rt for libFuzzer
     valgrind binutils abigail-tools clang libclang-rt-14-dev
     # bindings: LuaJIT (Python and cargo are listed above and below)

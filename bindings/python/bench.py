@@ -12,6 +12,9 @@ operation and the ratio gort / native (below 1: gort is faster). Rows:
   chan SPSC str/object  the same with Chan(str, 1024) carrying str(i), and with
                         Chan(object, 1024) carrying tuples
   ffi call              len(ch) vs len(list): the cost of one ctypes call
+
+The header line says whether the C accelerator (_gort_speedups) ran the channel rows;
+GORT_PYTHON_PURE=1 measures the ctypes code instead.
 """
 import argparse
 import queue
@@ -138,7 +141,8 @@ def main():
          queue_spsc(n, lambda i: (i,))),
         ("ffi call (len)", n, ffi_call(gort.Chan(int, 1), n), ffi_call([], n)),
     ]
-    print(f"libgort {gort.__version__} ({gort.allocator}), best of {reps}, n = {n}")
+    mode = "C accelerator" if gort.accelerated else "pure ctypes"
+    print(f"libgort {gort.__version__} ({gort.allocator}), {mode}, best of {reps}, n = {n}")
     print(f"{'row':<18} {'gort ns/op':>11} {'native ns/op':>13} {'gort/native':>12}")
     for name, count, ours, native in rows:
         a, b = best(reps, ours) / count * 1e9, best(reps, native) / count * 1e9

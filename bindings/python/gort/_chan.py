@@ -6,12 +6,15 @@ channel (so a concurrent release cannot free it), and waits in a call that relea
 GIL, so other Python threads and C threads run. On the main thread the wait is cut into
 slices of 0.1 s, so Ctrl-C (KeyboardInterrupt) is seen within 0.1 s: a wait that times
 out has no effect, so slicing it changes nothing else.
+
+With the C accelerator (_accel), send, try_send, recv, try_recv and iteration are its C
+versions (speedups/chan.c), installed on Chan at import; they behave as the code here.
 """
 import ctypes
 import threading
 import time
 
-from . import _lib
+from . import _accel, _lib
 from . import _refs
 from ._errors import ChannelClosed, check, error
 from ._handle import Handle
@@ -59,12 +62,13 @@ class Chan(Handle):
     ChannelClosed; iteration receives until then. release() (or `with`) gives the
     channel back; close() is Go's close.
     """
-    __slots__ = ("elem_type", "_heap")
+    __slots__ = ("elem_type", "_heap", "_codec")  # _codec: for the C accelerator
     _free = _lib.py.gort_chan_release
 
     def __init__(self, elem, cap=0, *, heap=None):
         super().__init__()
         self.elem_type, self._heap = as_type(elem), heap
+        self._codec = self.elem_type.codec
         if not isinstance(cap, int):
             raise TypeError(f"cap must be an int, not {type(cap).__name__}")
         check(_lib.py.gort_chan_create(self.elem_type.ptr, cap, heap_arg(heap),
@@ -78,6 +82,7 @@ class Chan(Handle):
         ch = cls.__new__(cls)
         Handle.__init__(ch)
         ch.elem_type, ch._heap = as_type(elem), None
+        ch._codec = ch.elem_type.codec
         check(_lib.py.gort_chan_expect_type(address, ch.elem_type.ptr),
               "gort_chan_expect_type")
         ch._h.value = _lib.py.gort_chan_retain(address)
@@ -208,6 +213,10 @@ class Chan(Handle):
             return f"<released gort.Chan {self.elem_type}>"
         return f"<gort.Chan {self.elem_type} len={len(self)} cap={self.cap}" \
                f"{' closed' if self.closed else ''}>"
+
+
+if _accel.speedups is not None:
+    _accel.speedups.install(Chan, ChannelClosed)
 
 
 # --- select -------------------------------------------------------------------------

@@ -17,12 +17,16 @@ Two rules make the hooks safe from any thread and at any moment:
 
 `hash` and `equal` call Python's hash() and ==. They cannot raise through C: an
 exception is kept (per thread) and re-raised when the C call returns (`reraise`).
+
+With the C accelerator (_accel), the hooks, the queue, `drain` and `reraise` are its C
+versions (speedups/refs.c), which keep these rules and give the same hashes; `_pending`
+is then its queue, true while not empty.
 """
 import atexit
 import ctypes
 import threading
 
-from . import _lib
+from . import _accel, _lib
 
 RefFn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 HashFn = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p)
@@ -99,8 +103,16 @@ def _equal(a, b, ctx):
 
 
 def hooks():
-    """The callbacks of the `object` descriptor (kept alive by this module)."""
-    return _hash, _equal, _retain, _release
+    """The addresses of the `object` descriptor's hash, equal, retain and release (the
+    callbacks stay alive in this module)."""
+    return tuple(ctypes.cast(f, ctypes.c_void_p).value
+                 for f in (_hash, _equal, _retain, _release))
 
+
+if _accel.speedups is not None:
+    _pending = _accel.speedups.pending
+    drain = _accel.speedups.drain
+    reraise = _accel.speedups.reraise
+    hooks = _accel.speedups.object_hooks
 
 atexit.register(drain)

@@ -7,7 +7,7 @@ own), and takes over a value libgort hands out owned, as a receive does (`adopt`
 import ctypes
 import struct
 
-from . import _lib, _refs
+from . import _accel, _lib, _refs
 from ._errors import check
 
 KIND = {"bool": 1, "int8": 2, "int16": 3, "int32": 4, "int64": 5, "uint8": 6,
@@ -20,10 +20,13 @@ class Type:
     ctype = None
     owns_refs = False  # values hold references the receiver must drop
     is_object = False
+    codec_kind = None  # the accelerator's name for the conversion (None: the type's name)
 
     def __init__(self, name, ptr):
         self.name = name
         self.ptr = ptr  # gort_type *: builtins are static, object_ lives as long as we do
+        # How the C accelerator converts values of this type (None without it).
+        self.codec = _accel.codec(self.codec_kind or name, ptr, name)
         # Out: where libgort writes one value and a flag (a receive's ok, a lookup's
         # found): one ctypes object per call, addressed with plain ints (the cheapest
         # way through ctypes).
@@ -103,7 +106,11 @@ class _Float(Type):
     def arg(self, value):
         if value.__class__ is not float:
             self.encode(value)  # the type check: struct would take any __float__
-        return self._pack(value)
+        try:
+            return self._pack(value)
+        except struct.error:  # an int too large for a float: float() says so
+            float(value)
+            raise
 
     def encode(self, value):
         if value.__class__ is not float and not isinstance(value, (int, float)):
@@ -113,6 +120,7 @@ class _Float(Type):
 
 class _Bool(Type):
     ctype = ctypes.c_bool
+    codec_kind = "bool"
 
     def encode(self, value):
         if value.__class__ is not bool:
@@ -149,6 +157,7 @@ class _Bytes(Type):
     """GORT_KIND_STR holding Python bytes: containers own a private copy of the bytes."""
     ctype = _lib.GortStr
     owns_refs = True
+    codec_kind = "bytes"
 
     def to_bytes(self, value):
         if value.__class__ is bytes:
@@ -174,9 +183,10 @@ class _Bytes(Type):
         return self.from_bytes(ctypes.string_at(ptr, length) if length else b"")
 
     def take(self, out):
-        value = self.get(out)
-        _lib.py.gort_value_drop(self.ptr, ctypes.addressof(out))
-        return value
+        try:
+            return self.get(out)  # may raise: a C sender's bytes need not be UTF-8
+        finally:
+            _lib.py.gort_value_drop(self.ptr, ctypes.addressof(out))
 
     def decode_at(self, address):
         ptr, length = _unpack_str(_lib.GortStr.from_address(address))
@@ -185,6 +195,7 @@ class _Bytes(Type):
 
 class _Text(_Bytes):
     """GORT_KIND_STR holding Python str as UTF-8 (lone surrogates round-trip)."""
+    codec_kind = "str"
 
     def to_bytes(self, value):
         if value.__class__ is not str and not isinstance(value, str):
@@ -201,6 +212,7 @@ class _Object(Type):
     ctype = ctypes.c_void_p
     owns_refs = True
     is_object = True
+    codec_kind = "object"
 
     def encode(self, value):
         return ctypes.c_void_p(id(value))  # the caller's reference keeps it alive
@@ -228,15 +240,12 @@ def _builtin(kind):
 
 
 def _object_type():
-    hash_fn, equal_fn, retain, release = _refs.hooks()
+    hash_fn, equal_fn, retain, release = _refs.hooks()  # addresses: C or ctypes callbacks
     bitmap = (ctypes.c_uint64 * 1)(1)  # the value is one word, and it is a pointer
     desc = _lib.TypeDesc(struct_size=ctypes.sizeof(_lib.TypeDesc), size=8, align=8,
-                         hash=ctypes.cast(hash_fn, ctypes.c_void_p),
-                         equal=ctypes.cast(equal_fn, ctypes.c_void_p),
+                         hash=hash_fn, equal=equal_fn,
                          ptr_bitmap=ctypes.addressof(bitmap), ptr_words=1,
-                         retain=ctypes.cast(retain, ctypes.c_void_p),
-                         release=ctypes.cast(release, ctypes.c_void_p),
-                         name=b"object")
+                         retain=retain, release=release, name=b"object")
     out = ctypes.c_void_p()
     check(_lib.py.gort_type_create(ctypes.byref(desc), ctypes.byref(out)),
           "gort_type_create")

@@ -1,5 +1,6 @@
-"""What the binding's tests share: the C thread helper (libgort_cthreads, whose path
-meson gives in GORT_CTHREADS) and a check that a heap's objects are all given back."""
+"""What the binding's tests share: the C thread helpers (libgort_cthreads and
+libgort_pyecho, whose paths meson gives in GORT_CTHREADS and GORT_PYECHO) and a check that
+a heap's objects are all given back."""
 import ctypes
 import gc
 import os
@@ -20,6 +21,19 @@ def cthreads():
                                                ctypes.c_int, void_p]
     lib.gort_cthread_consume.argtypes = [void_p, void_p]
     lib.gort_cthread_join.argtypes = [void_p, void_p, void_p]
+    return lib
+
+
+def pyecho():
+    """libgort_pyecho: a C thread echoing values of any type between two channels
+    (bindings/python/tests/echo_thread.c). CDLL: join releases the GIL, which the
+    thread's object hooks need."""
+    path = os.environ.get("GORT_PYECHO")
+    if not path:
+        raise unittest.SkipTest("GORT_PYECHO is not set (run through meson test)")
+    lib = ctypes.CDLL(path)
+    lib.gort_pyecho_start.argtypes = [ctypes.c_void_p] * 3
+    lib.gort_pyecho_join.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
     return lib
 
 
