@@ -91,7 +91,7 @@ void gort__waitq_unlink(gort__waitq *q, gort__waiter *w)
     w->queued = false;
 }
 
-gort__waiter *gort__waitq_claim(gort_chan *c, gort__waitq *q)
+gort__waiter *gort__waitq_claim_first(gort_chan *c, gort__waitq *q)
 {
     bool dropped = false;
     for (;;) {
@@ -124,7 +124,7 @@ static inline void copy_bytes(void *dst, const void *src, size_t size)
     }
 }
 
-static void copy_value(const gort_chan *c, void *dst, const void *src)
+static inline void copy_value(const gort_chan *c, void *dst, const void *src)
 {
     if (src)
         copy_bytes(dst, src, c->elem_size);
@@ -136,7 +136,7 @@ static void copy_value(const gort_chan *c, void *dst, const void *src)
  * pointer-free values are ever discarded here: a discarding receive of a
  * reference-owning type receives into a temporary and drops it after the lock is
  * released (recv_discarding, select's scratch), so hooks never run under a lock. */
-static void move_out(const gort_chan *c, void *dst, const void *src)
+static inline void move_out(const gort_chan *c, void *dst, const void *src)
 {
     GORT_ASSERT(dst || !c->owns_refs);
     if (dst)
@@ -195,18 +195,29 @@ void gort__recv_from_sender(gort_chan *c, gort__waiter *sender, void *out)
     c->send_index = c->recv_index;
 }
 
-void gort__buffer_put(gort_chan *c, const void *value)
+/* Inline here, called through gort__buffer_put/take by select.c. */
+static inline void buffer_put(gort_chan *c, const void *value)
 {
     copy_value(c, slot_at(c, c->send_index), value);
     c->send_index = ring_next(c, c->send_index);
     gort__atomic_store_release(&c->count, gort__atomic_load_relaxed(&c->count) + 1);
 }
 
-void gort__buffer_take(gort_chan *c, void *out)
+static inline void buffer_take(gort_chan *c, void *out)
 {
     move_out(c, out, slot_at(c, c->recv_index));
     c->recv_index = ring_next(c, c->recv_index);
     gort__atomic_store_release(&c->count, gort__atomic_load_relaxed(&c->count) - 1);
+}
+
+void gort__buffer_put(gort_chan *c, const void *value)
+{
+    buffer_put(c, value);
+}
+
+void gort__buffer_take(gort_chan *c, void *out)
+{
+    buffer_take(c, out);
 }
 
 /* ---- pollable fds ---- */
@@ -401,7 +412,7 @@ static int send_locked(gort_chan *c, const void *value)
         return GORT_OK;
     }
     if (gort__atomic_load_relaxed(&c->count) < c->cap) {
-        gort__buffer_put(c, value);
+        buffer_put(c, value);
         gort__chan_changed(c);
         gort__lock_release(&c->lock);
         return GORT_OK;
@@ -503,7 +514,7 @@ static int recv_locked(gort_chan *c, void *out, bool *received)
         return GORT_OK;
     }
     if (gort__atomic_load_relaxed(&c->count) > 0) {
-        gort__buffer_take(c, out);
+        buffer_take(c, out);
         gort__chan_changed(c);
         gort__lock_release(&c->lock);
         *received = true;

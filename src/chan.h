@@ -77,13 +77,19 @@ struct gort_chan {
 /* ---- queues (lock held) ---- */
 void gort__waitq_push(gort__waitq *q, gort__waiter *w);
 void gort__waitq_unlink(gort__waitq *q, gort__waiter *w);
-/* Pops the first waiter whose operation this caller claims (CAS on wait->done),
- * dropping any whose operation is already claimed elsewhere. NULL if none. */
-gort__waiter *gort__waitq_claim(gort_chan *c, gort__waitq *q);
-
 static inline bool gort__waitq_empty(const gort__waitq *q)
 {
     return gort__atomic_load_acquire(&q->first) == 0;
+}
+
+gort__waiter *gort__waitq_claim_first(gort_chan *c, gort__waitq *q);
+
+/* Pops the first waiter whose operation this caller claims (CAS on wait->done),
+ * dropping any whose operation is already claimed elsewhere. NULL if none. Inline:
+ * an empty queue, the common case on a busy channel, costs one load. */
+static inline gort__waiter *gort__waitq_claim(gort_chan *c, gort__waitq *q)
+{
+    return gort__waitq_empty(q) ? NULL : gort__waitq_claim_first(c, q);
 }
 
 /* ---- the steps of Go's chansend/chanrecv, each with c's lock held ---- */
