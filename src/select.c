@@ -40,6 +40,7 @@ typedef struct select_state {
     gort__waiter *waiters;    /* one per entry of lock_order */
     void **elems;             /* per case: a send's staged value, a receive's destination */
     char *stage;              /* str copies to send, temporaries for discarding receives */
+    bool owned;               /* some case's channel holds reference-owning values */
     gort__wait wait;
 } select_state;
 
@@ -89,11 +90,16 @@ static size_t stage_bytes_of(const gort_select_case *sc)
     return sc->value ? 0 : gort__align_up(c->elem_size, STAGE_ALIGN);
 }
 
-static size_t stage_bytes(const gort_select_case *cases, size_t n_cases)
+/* The stage bytes of all cases; *owned: whether any case's channel owns references
+ * (if none does, staging and unstaging have nothing to do). */
+static size_t stage_bytes(const gort_select_case *cases, size_t n_cases, bool *owned)
 {
     size_t bytes = 0;
-    for (size_t i = 0; i < n_cases; i++)
+    *owned = false;
+    for (size_t i = 0; i < n_cases; i++) {
+        *owned |= cases[i].chan && cases[i].chan->owns_refs;
         bytes += stage_bytes_of(&cases[i]);
+    }
     return bytes;
 }
 
@@ -121,19 +127,35 @@ static void carve_scratch(select_state *s, char *block, size_t n_cases)
 
 /* ---- orders ---- */
 
+/* 32 random bits at a time from one 64-bit draw: gort__random64 reaches its
+ * thread-local state through __tls_get_addr (libgort may be dlopen()ed), which cost more
+ * than the rest of a two-case shuffle. */
+typedef struct random_bits {
+    uint64_t bits;
+    bool half_left;
+} random_bits;
+
 /* Uniform in [0, n), by Lemire's multiply-shift reduction of 32 random bits. */
-static uint32_t random_below(uint32_t n)
+static uint32_t random_below(random_bits *r, uint32_t n)
 {
-    return (uint32_t)(((uint64_t)(uint32_t)gort__random64() * n) >> 32);
+    if (n == 1)
+        return 0;
+    if (!r->half_left)
+        r->bits = gort__random64();
+    else
+        r->bits >>= 32;
+    r->half_left = !r->half_left;
+    return (uint32_t)(((r->bits & UINT32_MAX) * n) >> 32);
 }
 
 static void shuffle_cases(select_state *s, size_t n_cases)
 {
+    random_bits r = {0, false};
     s->n_order = 0;
     for (uint32_t i = 0; i < n_cases; i++) {
         if (!s->cases[i].chan)
             continue;
-        uint32_t j = random_below((uint32_t)s->n_order + 1);
+        uint32_t j = random_below(&r, (uint32_t)s->n_order + 1);
         s->poll_order[s->n_order] = s->poll_order[j];
         s->poll_order[j] = i;
         s->n_order++;
@@ -213,6 +235,8 @@ static void unlock_all(const select_state *s)
  * order, except case keep (the committed one, whose references moved on). */
 static void unstage_sends(select_state *s, size_t n, size_t keep)
 {
+    if (!s->owned)
+        return;
     for (size_t k = 0; k < n; k++) {
         uint32_t i = s->poll_order[k];
         if (i != keep && is_send(s, i))
@@ -229,6 +253,13 @@ static void unstage_all_but(select_state *s, size_t keep)
  * each receive's destination (a stage temporary when it discards an owned value). */
 static int prepare_elems(select_state *s)
 {
+    if (!s->owned) { /* nothing to stage: every case uses the caller's buffer */
+        for (size_t k = 0; k < s->n_order; k++) {
+            uint32_t i = s->poll_order[k];
+            s->elems[i] = (void *)s->cases[i].value;
+        }
+        return GORT_OK;
+    }
     char *next = s->stage;
     for (size_t k = 0; k < s->n_order; k++) {
         uint32_t i = s->poll_order[k];
@@ -441,7 +472,7 @@ int gort_select(const gort_select_case *cases, size_t n_cases, int64_t timeout_n
     if (status != GORT_OK)
         return status;
     select_state s = {.cases = cases};
-    size_t stage = stage_bytes(cases, n_cases);
+    size_t stage = stage_bytes(cases, n_cases, &s.owned);
     _Alignas(STAGE_ALIGN) char small[SMALL_CASES * CASE_SCRATCH_BYTES + STAGE_ALIGN +
                                      SMALL_STAGE_BYTES];
     _Static_assert(SMALL_CASES * 16 <= SMALL_STAGE_BYTES, "room to stage 32 strings");
