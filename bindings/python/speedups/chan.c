@@ -151,8 +151,8 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* One blocking operation: a send of *elem or a receive into *elem, on `chan` (a
- * reference the waiter holds). */
+/* One operation: a send of *elem or a receive into *elem; `chan` is the reference a
+ * wait holds (set by wait_held). */
 typedef struct wait_op {
     gort_chan *chan;
     const gpy_codec *codec;
@@ -247,21 +247,26 @@ static int try_send(const gpy_codec *codec, gort_chan *handle, gpy_elem *elem)
     return status;
 }
 
-/* The status of a send that may wait (what Chan.send did before raising), or -1. */
-static int send_status(PyObject *self, const gpy_codec *codec, gpy_elem *elem,
-                       PyObject *timeout, int *status)
+/*
+ * One send or receive (op, without its channel): first without blocking, then, unless
+ * timeout is NULL (try_*) or 0, a wait. 0 with *status (what the ctypes path looked at
+ * before raising), or -1 with an exception.
+ */
+static int op_status(PyObject *self, wait_op *op, PyObject *timeout, int *status)
 {
     gort_chan *handle;
     if (handle_of(self, &handle) < 0)
         return -1;
-    *status = try_send(codec, handle, elem);
+    *status = op->is_send ? try_send(op->codec, handle, op->elem)
+                          : gpy.chan_try_recv(handle, op->elem, &op->ok);
     if (*status != GORT_EAGAIN || !timeout)
         return 0;
     int wait = wants_to_wait(timeout);
     if (wait <= 0)
         return wait;
-    wait_op op = {.codec = codec, .elem = elem, .is_send = 1};
-    return wait_held(self, &op, timeout, status);
+    int result = wait_held(self, op, timeout, status);
+    gpy_refs_drain();
+    return result;
 }
 
 /* Chan.send (timeout given) and Chan.try_send (timeout NULL): 1 sent, 0 would block
@@ -273,7 +278,8 @@ static int send(PyObject *self, PyObject *value, PyObject *timeout, const char *
     if (!codec || gpy_codec_encode(codec, value, &encoded) < 0)
         return -1;
     int status;
-    int result = send_status(self, codec, &encoded.elem, timeout, &status);
+    wait_op op = {.codec = codec, .elem = &encoded.elem, .is_send = 1};
+    int result = op_status(self, &op, timeout, &status);
     gpy_encoded_done(&encoded);
     gpy_refs_drain();
     if (result < 0)
@@ -304,26 +310,6 @@ static received take(const gpy_codec *codec, gpy_elem *elem, int ok, PyObject **
     return *out ? RECEIVED_VALUE : RECEIVED_ERROR;
 }
 
-/* The status of a receive into *elem that waits unless timeout is NULL, or -1. */
-static int recv_status(PyObject *self, const gpy_codec *codec, gpy_elem *elem, int *ok,
-                       PyObject *timeout, int *status)
-{
-    gort_chan *handle;
-    if (handle_of(self, &handle) < 0)
-        return -1;
-    *status = gpy.chan_try_recv(handle, elem, ok);
-    if (*status != GORT_EAGAIN || !timeout)
-        return 0;
-    int wait = wants_to_wait(timeout);
-    if (wait <= 0)
-        return wait;
-    wait_op op = {.codec = codec, .elem = elem};
-    int result = wait_held(self, &op, timeout, status);
-    *ok = op.ok;
-    gpy_refs_drain();
-    return result;
-}
-
 /* Chan.recv (timeout given: may wait) and Chan.try_recv (timeout NULL). */
 static received receive(PyObject *self, PyObject *timeout, const char *what, PyObject **out)
 {
@@ -331,11 +317,12 @@ static received receive(PyObject *self, PyObject *timeout, const char *what, PyO
     if (!codec)
         return RECEIVED_ERROR;
     gpy_elem elem;
-    int ok = 0, status;
-    if (recv_status(self, codec, &elem, &ok, timeout, &status) < 0)
+    int status;
+    wait_op op = {.codec = codec, .elem = &elem};
+    if (op_status(self, &op, timeout, &status) < 0)
         return RECEIVED_ERROR;
     if (status == GORT_OK)
-        return take(codec, &elem, ok, out);
+        return take(codec, &elem, op.ok, out);
     if (status == GORT_EAGAIN && !timeout)
         return RECEIVED_NOTHING;
     raise_failed(self, status, what);

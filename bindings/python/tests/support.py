@@ -4,6 +4,7 @@ a heap's objects are all given back."""
 import ctypes
 import gc
 import os
+import threading
 import unittest
 
 import gort
@@ -44,6 +45,20 @@ def start(call, *args):
     if status != 0:
         raise RuntimeError(f"{call.__name__} failed: {gort.strerror(status)}")
     return thread
+
+
+def run_team(ch, produce, consume, producers, consumers):
+    """Runs produce(p) on `producers` Python threads and consume() on `consumers`, closes
+    ch once every producer is done, and waits for the consumers."""
+    threads = [threading.Thread(target=produce, args=(p,)) for p in range(producers)]
+    threads += [threading.Thread(target=consume) for _ in range(consumers)]
+    for t in threads:
+        t.start()
+    for t in threads[:producers]:
+        t.join()
+    ch.close()
+    for t in threads[producers:]:
+        t.join()
 
 
 def join(lib, thread):

@@ -134,7 +134,7 @@ class ObjectChannelRefcounts(HeapCase):
         per_producer, producers, consumers = 3000, 3, 2
         counts = []
 
-        def produce():
+        def produce(_):
             for i in range(per_producer):
                 ch.send((self.item, i))
 
@@ -145,15 +145,7 @@ class ObjectChannelRefcounts(HeapCase):
                 n += 1
             counts.append(n)
 
-        threads = [threading.Thread(target=produce) for _ in range(producers)]
-        threads += [threading.Thread(target=consume) for _ in range(consumers)]
-        for t in threads:
-            t.start()
-        for t in threads[:producers]:
-            t.join()
-        ch.close()
-        for t in threads[producers:]:
-            t.join()
+        support.run_team(ch, produce, consume, producers, consumers)
         self.assertEqual(sum(counts), producers * per_producer)
         gc.collect()
         self.assertEqual(self.held(), 0)

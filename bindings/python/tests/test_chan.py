@@ -147,16 +147,7 @@ class ChanTests(HeapCase):
                         total += value
                     totals.append((count, total))
 
-                threads = [threading.Thread(target=produce, args=(p,))
-                           for p in range(producers)]
-                threads += [threading.Thread(target=consume) for _ in range(consumers)]
-                for t in threads:
-                    t.start()
-                for t in threads[:producers]:
-                    t.join()
-                ch.close()
-                for t in threads[producers:]:
-                    t.join()
+                support.run_team(ch, produce, consume, producers, consumers)
                 n = producers * per_producer
                 self.assertEqual(sum(c for c, _ in totals), n)
                 self.assertEqual(sum(s for _, s in totals), n * (n - 1) // 2)
