@@ -121,6 +121,8 @@ class Chan(Handle):
     def try_send(self, value):
         """Sends without waiting: True if sent, False if it would block."""
         status = _try_send(self._h, self.elem_type.arg(value))
+        if _refs._pending:
+            _refs.drain()
         if status == _lib.EAGAIN:
             return False
         if status:
@@ -282,6 +284,8 @@ def select(*cases, timeout=None):
     finally:
         for ref in refs:
             _lib.py.gort_chan_release(ref)
+        if _refs._pending:  # an unsent object's reference, given back by libgort
+            _refs.drain()
     i = chosen.value
     case = cases[i]
     if case.op == 1:

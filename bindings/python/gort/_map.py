@@ -102,11 +102,13 @@ class Map(Handle, MutableMapping):
         value_ptrs = (ctypes.c_void_p * _BATCH)() if values else None
         decode_key, decode_value = self.key_type.decode_at, self.value_type.decode_at
         try:
-            check(_lib.py.gort_map_iter_init(ref, ctypes.byref(it)), "gort_map_iter_init")
+            self._call(_lib.py.gort_map_iter_init(ref, ctypes.byref(it)),
+                       "gort_map_iter_init")
             while True:
-                n = check(_lib.py.gort_map_iter_next_n(ctypes.byref(it), key_ptrs,
-                                                       value_ptrs, _BATCH),
-                          "gort_map_iter_next_n")
+                # a changed map's iterator looks keys up again: __eq__/__hash__ may raise
+                n = self._call(_lib.py.gort_map_iter_next_n(ctypes.byref(it), key_ptrs,
+                                                            value_ptrs, _BATCH),
+                               "gort_map_iter_next_n")
                 if n == 0:
                     return
                 # Decode the whole batch before yielding: the pointers are borrowed and
@@ -139,12 +141,13 @@ class Map(Handle, MutableMapping):
         Handle.__init__(clone)
         clone.key_type, clone.value_type, clone._heap = self.key_type, self.value_type, \
             self._heap
-        check(_lib.py.gort_map_clone(self._live(), ctypes.byref(clone._h)), "gort_map_clone")
+        self._call(_lib.py.gort_map_clone(self._live(), ctypes.byref(clone._h)),
+                   "gort_map_clone")
         return clone
 
     def shrink(self):
         """Gives back memory after many deletions (gort_map_shrink)."""
-        check(_lib.py.gort_map_shrink(self._live()), "gort_map_shrink")
+        self._call(_lib.py.gort_map_shrink(self._live()), "gort_map_shrink")  # rehashes
 
     def stats(self):
         """The map's gort_map_stats as a dict."""

@@ -189,8 +189,7 @@ class _Bytes(Type):
             _lib.py.gort_value_drop(self.ptr, ctypes.addressof(out))
 
     def decode_at(self, address):
-        ptr, length = _unpack_str(_lib.GortStr.from_address(address))
-        return self.from_bytes(ctypes.string_at(ptr, length) if length else b"")
+        return self.get(_lib.GortStr.from_address(address))
 
 
 class _Text(_Bytes):

@@ -249,8 +249,9 @@ static int try_send(const gpy_codec *codec, gort_chan *handle, gpy_elem *elem)
 
 /*
  * One send or receive (op, without its channel): first without blocking, then, unless
- * timeout is NULL (try_*) or 0, a wait. 0 with *status (what the ctypes path looked at
- * before raising), or -1 with an exception.
+ * timeout is NULL (try_*) or 0, a wait; then the references libgort released are
+ * dropped. 0 with *status (what the ctypes path looked at before raising), or -1 with an
+ * exception.
  */
 static int op_status(PyObject *self, wait_op *op, PyObject *timeout, int *status)
 {
@@ -259,12 +260,12 @@ static int op_status(PyObject *self, wait_op *op, PyObject *timeout, int *status
         return -1;
     *status = op->is_send ? try_send(op->codec, handle, op->elem)
                           : gpy.chan_try_recv(handle, op->elem, &op->ok);
-    if (*status != GORT_EAGAIN || !timeout)
-        return 0;
-    int wait = wants_to_wait(timeout);
-    if (wait <= 0)
-        return wait;
-    int result = wait_held(self, op, timeout, status);
+    int result = 0;
+    if (*status == GORT_EAGAIN && timeout) {
+        result = wants_to_wait(timeout);
+        if (result > 0)
+            result = wait_held(self, op, timeout, status);
+    }
     gpy_refs_drain();
     return result;
 }
@@ -281,7 +282,6 @@ static int send(PyObject *self, PyObject *value, PyObject *timeout, const char *
     wait_op op = {.codec = codec, .elem = &encoded.elem, .is_send = 1};
     int result = op_status(self, &op, timeout, &status);
     gpy_encoded_done(&encoded);
-    gpy_refs_drain();
     if (result < 0)
         return -1;
     if (status == GORT_OK)

@@ -76,7 +76,8 @@ static PyObject *queue_pop(void)
     return object;
 }
 
-int gpy_refs_pending(void)
+/* Non-zero while released references wait in the queue (a snapshot, no lock). */
+static int queue_pending(void)
 {
     return atomic_load_explicit(&pending_hint, memory_order_relaxed) != 0;
 }
@@ -98,7 +99,7 @@ static void queue_unlock_after_fork(void)
  * lock held. */
 void gpy_refs_drain(void)
 {
-    if (!gpy_refs_pending())
+    if (!queue_pending())
         return;
     PyObject *object;
     while ((object = queue_pop()) != NULL)
@@ -245,17 +246,10 @@ static int object_equal(const void *a, const void *b, void *ctx)
 static int pending_bool(PyObject *self)
 {
     (void)self;
-    return gpy_refs_pending();
-}
-
-static Py_ssize_t pending_len(PyObject *self)
-{
-    (void)self;
-    return (Py_ssize_t)atomic_load_explicit(&pending_hint, memory_order_relaxed);
+    return queue_pending();
 }
 
 static PyNumberMethods pending_as_number = {.nb_bool = pending_bool};
-static PyMappingMethods pending_as_mapping = {.mp_length = pending_len};
 
 /* clang-format does not know Python's macros */
 /* clang-format off */
@@ -266,7 +260,6 @@ static PyTypeObject pending_type = {
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "The queue of references libgort released: true while it is not empty.",
     .tp_as_number = &pending_as_number,
-    .tp_as_mapping = &pending_as_mapping,
 };
 /* clang-format on */
 

@@ -47,9 +47,6 @@ int gpy_refs_setup(PyObject *module);
 /* Drops the references libgort released (GIL held). Cheap when none are queued. */
 void gpy_refs_drain(void);
 
-/* Non-zero while released references wait in the queue (a snapshot, no lock). */
-int gpy_refs_pending(void);
-
 /*
  * A send of a Python object pays its retain in advance: gpy_refs_prepay takes the
  * reference the channel will own (GIL held) and marks it for this thread, so the retain
