@@ -327,7 +327,10 @@ static bool try_send_case(select_state *s, uint32_t i, outcome *out, gort__waite
 /* Pass 1a: the cases in poll order, each under its own channel's lock alone. A case
  * found ready is committed exactly as pass 1b would (the first ready case of a uniform
  * shuffle is a uniform choice among the ready ones), without taking the other locks,
- * which the producers of the other channels are contending for. */
+ * which the producers of the other channels are contending for. A select that will wait
+ * pays n lock pairs more; reading each channel's state before locking it (to skip the
+ * ones not ready) measured 6% slower on chan_select2, whose cases are mostly ready: the
+ * read fetches the contended line shared, and the lock must then fetch it again. */
 static bool poll_each(select_state *s, outcome *out)
 {
     for (size_t k = 0; k < s->n_order; k++) {

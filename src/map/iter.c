@@ -325,7 +325,6 @@ static int iter_step(struct map_iter *i, const void **key, void **value)
         return 0;
     if (i->m->writing)
         gort__map_fatal("concurrent map iteration and map write");
-    i->last_key = NULL;
     i->pending = 0;
     if (i->small)
         return next_in_table(i, key, value);
@@ -383,12 +382,10 @@ int64_t gort_map_iter_next_n(gort_map_iter *it, const void **keys, void **values
                                  n - got);
             continue;
         }
-        const void *last = i->last_key;
-        if (!iter_step(i, keys ? &keys[got] : NULL, values ? &values[got] : NULL)) {
-            i->last_key = last; /* a batch cut short by the end: its last entry stays
-                                   the one iter_delete deletes (no mutation happened) */
+        /* at the end, iter_step leaves last_key alone: a batch cut short keeps its last
+         * entry as the one iter_delete deletes */
+        if (!iter_step(i, keys ? &keys[got] : NULL, values ? &values[got] : NULL))
             break;
-        }
         got++;
     }
     if (got == 0 && n > 0)

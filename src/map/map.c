@@ -12,8 +12,9 @@
  *     an indirect block); free slots own nothing;
  *   - small maps with 4-/8-byte or string keys never hash: their control bytes only
  *     mark slots full, and lookups compare keys directly (Go's fast32/64/str).
- * A write hashes the key before it toggles `writing`, so a user hash function that
- * misbehaves cannot leave the map marked as being written.
+ * A write toggles `writing` around the whole operation, the key type's hash and
+ * equality callbacks included: a callback that writes to the same map is reported as a
+ * concurrent write.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,7 @@ static char *small_find_direct(const gort_map *m, const void *key)
     case KEY_WORD32:
         return small_find_kind(m, key, KEY_WORD32);
     default:
+        GORT_ASSERT(m->layout.key_kind == KEY_STR); /* generic keys hash: small_find */
         return small_find_kind(m, key, KEY_STR);
     }
 }
@@ -554,9 +556,7 @@ size_t gort_map_len(const gort_map *m)
 /* A key every entry point may hash: m and key present, and a str key's bytes readable. */
 static int key_check(const gort_map *m, const void *key)
 {
-    if (!m || !key)
-        return GORT_EINVAL;
-    return m->layout.key_kind == KEY_STR ? gort__str_check(key) : GORT_OK;
+    return !m || !key ? GORT_EINVAL : gort__value_check(m->key_type, key);
 }
 
 int gort_map_get(const gort_map *m, const void *key, void *value_out, int *found)

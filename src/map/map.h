@@ -195,7 +195,8 @@ static inline bool map_key_self_equal(const gort_map *m, const void *key)
 
 /* Two rounds of a folded multiply (the 128-bit product's halves xor-ed, as in wyhash
  * and Go's memhash64 fallback): every output bit depends on every key and seed bit, in
- * 8 instructions where XXH3 of 8 bytes takes about 25. Keys of 4 and 8 bytes only. */
+ * 8 instructions where XXH3 of 8 bytes takes about 25. Keys of 4 and 8 bytes only.
+ * Targets without a 128-bit product get a weaker 64-bit fold (low bits mix less). */
 #ifdef __SIZEOF_INT128__
 __extension__ typedef unsigned __int128 map_u128;
 
