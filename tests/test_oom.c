@@ -598,7 +598,8 @@ static gort_map *map_of(gort_type *key_type, gort_type *value_type)
     return m;
 }
 
-/* A fingerprint of a map whose values start with a u64: len and a sum over iteration. */
+/* A fingerprint of a map whose values start with a u64: len and a sum over iteration
+ * of each entry's key hash mixed with its value (so corrupted keys show too). */
 static uint64_t fingerprint(gort_map *m)
 {
     gort_map_iter it;
@@ -606,8 +607,11 @@ static uint64_t fingerprint(gort_map *m)
     void *value;
     uint64_t sum = gort_map_len(m);
     CHECK_OK(gort_map_iter_init(m, &it));
-    while (gort_map_iter_next(&it, &key, &value) == 1)
-        sum += *(uint64_t *)value * 31 + 7;
+    while (gort_map_iter_next(&it, &key, &value) == 1) {
+        uint64_t h = 0;
+        CHECK_OK(gort_type_hash(gort_map_key_type(m), key, 0, &h));
+        sum += (h ^ *(uint64_t *)value) * 31 + 7;
+    }
     return sum;
 }
 
@@ -618,8 +622,8 @@ typedef int (*map_op)(gort_map *m, uint64_t i);
 static long fail_every_step(gort_map *m, map_op op, uint64_t i)
 {
     long failures = 0;
+    uint64_t before = fingerprint(m); /* each failed attempt must leave exactly this */
     for (long n = 0;; n++) {
-        uint64_t before = fingerprint(m);
         fail_nth(n);
         if (attempt_done(op(m, i), n, &failures))
             return failures;
@@ -788,6 +792,7 @@ TEST(map_update_of_an_owning_value_survives_every_failure)
     CHECK_EQ_INT(failures, 1); /* the copy of the new value's bytes */
     gort_str got = {NULL, 0};
     CHECK_OK(gort_map_get(m, &key, &got, NULL)); /* borrowed: not dropped */
+    CHECK_EQ_SIZE(got.len, fresh.len);
     CHECK_EQ_MEM(got.ptr, fresh.ptr, fresh.len);
     gort_map_release(m);
     CHECK_EQ_U64(live_blocks(NULL), blocks);

@@ -119,14 +119,19 @@ int main(int argc, char **argv)
     path_list list = {0};
     struct stat st;
     for (int i = 1; i < argc; i++) {
-        if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
-            add_directory(&list, argv[i]);
-        else
+        bool is_dir = stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode);
+        if (is_dir && add_directory(&list, argv[i]) != 0) {
+            printf("Bail out! cannot read %s\n", argv[i]);
+            return 1;
+        }
+        if (!is_dir)
             list_add(&list, argv[i]); /* unreadable ones are reported as "not ok" */
     }
+    if (list.count == 0) { /* a lost corpus must fail, not skip (TAP "1..0") */
+        printf("Bail out! no inputs\n");
+        return 1;
+    }
     printf("1..%zu\n", list.count);
-    if (list.count == 0)
-        printf("# no inputs given\n");
     int failures = 0;
     for (size_t i = 0; i < list.count; i++) {
         failures += replay(list.paths[i], i + 1);

@@ -1360,7 +1360,9 @@ static bool parse_key(const map_round *r, const void *key, size_t *k)
     const gort_str *s = key;
     if (!s->ptr || s->len < 5 || s->len >= sizeof want.bytes || memcmp(s->ptr, "key-", 4))
         return false;
-    *k = (size_t)strtoul(s->ptr + 4, NULL, 10);
+    *k = 0; /* the digits after "key-", read within the key's length (no NUL there) */
+    for (size_t j = 4; j < s->len && s->ptr[j] >= '0' && s->ptr[j] <= '9'; j++)
+        *k = *k * 10 + (size_t)(s->ptr[j] - '0');
     if (*k >= r->n_keys)
         return false;
     make_key(r, *k, &want);

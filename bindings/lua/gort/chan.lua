@@ -53,13 +53,7 @@ end
 -- make(chan elem, cap) in heap (nil: the default heap); cap defaults to 0 (unbuffered).
 function Chan.new(elem, cap, heap)
     local codec = types.get(elem, "Chan.new")
-    cap = cap or 0
-    if type(cap) ~= "number" or math.floor(cap) ~= cap then
-        raise(ETYPE, "Chan.new", "cap must be an integer, got " .. core.describe(cap))
-    end
-    if cap >= 2 ^ 53 or cap <= -2 ^ 53 then -- beyond, the conversion to int64_t is not exact
-        raise(status.ERANGE, "Chan.new", "cap " .. cap .. " out of range")
-    end
+    cap = core.size_arg(cap or 0, "Chan.new", "cap")
     local out = ffi.new("gort_chan *[1]")
     check(lib.gort_chan_create(codec.type, cap, Heap.handle_of(heap, "Chan.new"), out), "Chan.new")
     return wrap(out[0], codec, heap)
@@ -175,7 +169,7 @@ function methods.iter(ch)
     end
 end
 
-local fd_directions = { recv = 1, send = 2 } -- GORT_CHAN_RECV_READY, GORT_CHAN_SEND_READY
+local fd_directions = { recv = lib.GORT_CHAN_RECV_READY, send = lib.GORT_CHAN_SEND_READY }
 
 -- The pollable eventfd for "recv" or "send" readiness (gort_chan_fd): readable while that
 -- operation would not block, for an event loop. Owned by the channel: never read or close it.
@@ -209,7 +203,7 @@ end
 -- select
 ---------------------------------------------------------------------------------------
 
-local SEND, RECV = 1, 2 -- GORT_SELECT_SEND, GORT_SELECT_RECV
+local SEND, RECV = lib.GORT_SELECT_SEND, lib.GORT_SELECT_RECV
 local operations = { send = SEND, recv = RECV }
 
 -- Fills cases[i - 1] from the Lua case {"recv", ch} or {"send", ch, value}. A nil channel

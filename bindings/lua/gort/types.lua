@@ -148,19 +148,22 @@ local function int_codec(name, kind, ctype, signed, bits)
 end
 
 local codecs = {
-    int_codec("int8", 2, "int8_t", true, 8),
-    int_codec("int16", 3, "int16_t", true, 16),
-    int_codec("int32", 4, "int32_t", true, 32),
-    int_codec("int64", 5, "int64_t", true, 64),
-    int_codec("uint8", 6, "uint8_t", false, 8),
-    int_codec("uint16", 7, "uint16_t", false, 16),
-    int_codec("uint32", 8, "uint32_t", false, 32),
-    int_codec("uint64", 9, "uint64_t", false, 64),
-    { name = "bool", kind = 1, ctype = "bool", encode = encode_bool, decode = plain_decode },
-    { name = "float32", kind = 10, ctype = "float", encode = encode_float, decode = plain_decode },
-    { name = "float64", kind = 11, ctype = "double", encode = encode_float, decode = plain_decode },
-    { name = "str", kind = 14, ctype = "gort_str", encode = encode_str, decode = decode_str,
-      owned = true },
+    int_codec("int8", lib.GORT_KIND_I8, "int8_t", true, 8),
+    int_codec("int16", lib.GORT_KIND_I16, "int16_t", true, 16),
+    int_codec("int32", lib.GORT_KIND_I32, "int32_t", true, 32),
+    int_codec("int64", lib.GORT_KIND_I64, "int64_t", true, 64),
+    int_codec("uint8", lib.GORT_KIND_U8, "uint8_t", false, 8),
+    int_codec("uint16", lib.GORT_KIND_U16, "uint16_t", false, 16),
+    int_codec("uint32", lib.GORT_KIND_U32, "uint32_t", false, 32),
+    int_codec("uint64", lib.GORT_KIND_U64, "uint64_t", false, 64),
+    { name = "bool", kind = lib.GORT_KIND_BOOL, ctype = "bool", encode = encode_bool,
+      decode = plain_decode },
+    { name = "float32", kind = lib.GORT_KIND_F32, ctype = "float", encode = encode_float,
+      decode = plain_decode },
+    { name = "float64", kind = lib.GORT_KIND_F64, ctype = "double", encode = encode_float,
+      decode = plain_decode },
+    { name = "str", kind = lib.GORT_KIND_STR, ctype = "gort_str", encode = encode_str,
+      decode = decode_str, owned = true },
 }
 
 local by_name, by_kind = {}, {}

@@ -172,7 +172,7 @@ local function select_bad_input()
 end
 
 local function creation_and_adoption()
-    tap.raises(gort.ERANGE, nil, "a negative cap is GORT_ERANGE from the library", gort.chan, "int64", -1)
+    tap.raises(gort.ERANGE, nil, "a negative cap is GORT_ERANGE", gort.chan, "int64", -1)
     tap.raises(gort.ETYPE, "unknown element type", "an unknown element type is refused", gort.chan, "int")
     tap.raises(gort.ETYPE, "cap must be an integer", "a fractional cap is refused", gort.chan, "int64", 1.5)
     tap.raises(gort.ERANGE, "out of range", "a cap past 2^53 is refused before C", gort.chan, "int64", 2 ^ 60)

@@ -29,7 +29,7 @@ fn string_bytes_are_freed_by_every_container() {
             let key = format!("{}{}", w, i);
             m.insert(&key, *w).unwrap();
             s.push(&key).unwrap();
-            c.send(&key).unwrap_or(());
+            c.send(&key).unwrap(); // never blocks: drained to 512 whenever full
             if c.len() == 1024 {
                 for _ in 0..512 {
                     c.recv().unwrap();
@@ -41,8 +41,9 @@ fn string_bytes_are_freed_by_every_container() {
         }
         s.set(0, "overwritten").unwrap();
         let copy = m.clone();
+        // 5000 sends, 512 taken out at each of the 8 fills: 904 buffered, room for this
         let sent = Select::new().send(&c, String::from("via select"), |r| r).try_wait();
-        assert!(matches!(sent, Ok(Ok(())) | Err(gort::Error::WouldBlock)));
+        assert!(matches!(sent, Ok(Ok(()))), "select send: {:?}", sent);
         let during = live_blocks();
         assert!(during > start + 5000, "strings are allocated while held: {} vs {}", during, start);
         drop(copy);
