@@ -111,6 +111,7 @@ put_kind(gort_map *m, struct map_table *t, const void *key, uint64_t h,
     unsigned tomb_slot = 0;
     for (struct probe p = probe_start(t, h);; probe_next(t, &p)) {
         char *group = group_at(lay, t, p.group);
+        group_prefetch(lay, group);
         ctrl_word ctrl = *group_ctrl(group);
         for (slot_bits c = match_h2(ctrl, h2); c; c = slot_bits_drop_first(c)) {
             char *slot = slot_at(lay, group, slot_bits_first(c));
