@@ -363,7 +363,20 @@ struct map_claim {
  * (prune or rehash). Nothing changes until the commit. */
 char *gort__table_put(gort_map *m, struct map_table *t, const void *key, uint64_t h,
                       struct map_claim *claim);
-void gort__table_commit(struct map_table *t, const struct map_claim *claim, uint64_t h);
+static inline void table_occupy(struct map_table *t, char *group, unsigned i, uint64_t h)
+{
+    ctrl_word *ctrl = group_ctrl(group);
+    *ctrl = ctrl_set(*ctrl, i, hash_h2(h));
+    t->used++;
+}
+
+static inline void table_commit(struct map_table *t, const struct map_claim *claim,
+                                uint64_t h)
+{
+    if (!claim->tombstone)
+        t->growth_left--;
+    table_occupy(t, claim->group, claim->slot, h);
+}
 
 /* Marks a full slot free (empty, or a tombstone in a full group) and uncounts it. */
 void gort__table_erase(gort_map *m, struct map_table *t, char *group, unsigned i);

@@ -77,13 +77,6 @@ void gort__table_free(gort_map *m, struct map_table *t)
 
 /* ---- insertion ------------------------------------------------------------------- */
 
-static void occupy(struct map_table *t, char *group, unsigned i, uint64_t h)
-{
-    ctrl_word *ctrl = group_ctrl(group);
-    *ctrl = ctrl_set(*ctrl, i, hash_h2(h));
-    t->used++;
-}
-
 char *gort__table_put_new(const gort_map *m, struct map_table *t, uint64_t h)
 {
     const struct map_layout *lay = &m->layout;
@@ -95,7 +88,7 @@ char *gort__table_put_new(const gort_map *m, struct map_table *t, uint64_t h)
             unsigned i = slot_bits_first(free_slots);
             if (ctrl_get(*group_ctrl(group), i) == CTRL_EMPTY)
                 t->growth_left--;
-            occupy(t, group, i, h);
+            table_occupy(t, group, i, h);
             return slot_at(lay, group, i);
         }
     }
@@ -153,13 +146,6 @@ char *gort__table_put(gort_map *m, struct map_table *t, const void *key, uint64_
     default:
         return put_kind(m, t, key, h, claim, KEY_GENERIC);
     }
-}
-
-void gort__table_commit(struct map_table *t, const struct map_claim *claim, uint64_t h)
-{
-    if (!claim->tombstone)
-        t->growth_left--;
-    occupy(t, claim->group, claim->slot, h);
 }
 
 void gort__table_erase(gort_map *m, struct map_table *t, char *group, unsigned i)
