@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """ABI checks: libgort.so exports exactly the symbols of the version script (the ABI
-manifest), every GORT_API declaration in the headers is in the manifest, and the headers
-preprocessed with -DGORT_CDEF give plain declarations an FFI parser accepts.
+manifest, every version node), each with the version of the node that lists it, every
+GORT_API declaration in the headers is in the manifest, and the headers preprocessed with
+-DGORT_CDEF give plain declarations an FFI parser accepts.
 
 usage: test_abi.py LIBGORT_SO LIBGORT_MAP INCLUDE_DIR
 """
@@ -12,10 +13,27 @@ import tempfile
 from pathlib import Path
 
 
-def manifest_symbols(map_path):
+def manifest_nodes(map_path):
+    """{symbol: version node} over every node (GORT_1.0 { global: ...; local: *; };
+    GORT_1.1 { global: ...; } GORT_1.0; ...)."""
     text = re.sub(r"/\*.*?\*/", "", Path(map_path).read_text(), flags=re.S)
-    body = text[text.index("global:") + len("global:"):text.index("local:")]
-    return {name.strip() for name in body.split(";") if name.strip()}
+    nodes = {}
+    for node, body in re.findall(r"([A-Za-z_][\w.]*)\s*\{(.*?)\}\s*[\w.]*\s*;", text, re.S):
+        for section in re.findall(r"global\s*:(.*?)(?=\blocal\s*:|$)", body, re.S):
+            nodes.update((name.strip(), node) for name in section.split(";") if name.strip())
+    return nodes
+
+
+def symbol_versions(lib):
+    """{symbol: version} of the defined dynamic gort_ symbols (objdump -T)."""
+    out = subprocess.run(["objdump", "-T", lib], check=True, capture_output=True,
+                         text=True).stdout
+    versions = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[-1].startswith("gort_") and "*UND*" not in line:
+            versions[parts[-1]] = parts[-2].strip("()")
+    return versions
 
 
 def exported_symbols(lib):
@@ -65,7 +83,11 @@ def check_cdef(include_dir):
 
 def main():
     lib, map_path, include_dir = sys.argv[1:4]
-    manifest, exported = manifest_symbols(map_path), exported_symbols(lib)
+    nodes = manifest_nodes(map_path)
+    manifest, exported = set(nodes), exported_symbols(lib)
+    versions = symbol_versions(lib)
+    misversioned = sorted(f"{name}@{versions.get(name)} (manifest: {node})"
+                          for name, node in nodes.items() if versions.get(name) != node)
     declared = declared_symbols(include_dir)
     failures = 0
     checks = [
@@ -76,8 +98,8 @@ def main():
         ("no jemalloc or internal symbol leaks",
          not [n for n in exported if not n.startswith("gort_") or n.startswith("gort__")],
          str(sorted(n for n in exported if not n.startswith("gort_")))),
-        ("symbols carry the GORT_1.0 version", "GORT_1.0" in subprocess.run(
-            ["objdump", "-T", lib], capture_output=True, text=True).stdout, "no GORT_1.0"),
+        ("every symbol carries the version node that lists it", not misversioned,
+         "; ".join(misversioned)),
         ("SONAME is libgort.so.1", soname(lib) == "libgort.so.1", f"SONAME {soname(lib)}"),
     ]
     cdef_problems = check_cdef(include_dir)
@@ -89,7 +111,8 @@ def main():
         if not ok:
             failures += 1
             print("# " + detail.replace("\n", "\n# "))
-    print(f"# {len(manifest)} symbols in the manifest")
+    print(f"# {len(manifest)} symbols in the manifest, nodes "
+          f"{', '.join(sorted(set(nodes.values())))}")
     return 1 if failures else 0
 
 

@@ -1,7 +1,8 @@
 /*
  * Map conformance tests: Go's behaviours (research note §5, items 14-43) with Go's
- * numbers, libgort's additions (shrink, stats, iter_delete, abort hook), ownership
- * (strings, hooks, indirect blocks), bad input and allocation failure at every step.
+ * numbers, libgort's additions (shrink, stats, iter_delete, abort hook, batched lookup),
+ * ownership (strings, hooks, indirect blocks), bad input and allocation failure at every
+ * step.
  * The randomized differential test against a reference model is test_map_model.c.
  */
 #include <math.h>
@@ -1070,6 +1071,319 @@ TEST(a_hash_that_cannot_split_still_works)
     gort_type_release(key_type);
 }
 
+/* ---- batched lookup: gort_map_get_n (1.1) ---------------------------------------- */
+
+/* Sizes around the lookup pipeline's depth: its stages run 16 and 32 keys apart. */
+static const size_t batch_sizes[] = {0, 1, 15, 16, 17, 31, 32, 33, 1000};
+
+/* Whether every byte is still the 0xAA the test filled in. */
+static bool untouched(const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (((const unsigned char *)p)[i] != 0xaa)
+            return false;
+    return true;
+}
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+/* One gort_map_get_n over keys[0..n) agrees with n calls of gort_map_get: the found
+ * flags, the values (a miss overwrites the 0xAA fill with the zero value) and the count,
+ * also with values_out, found_out or both NULL. Returns the count. */
+static int64_t check_get_n_batch(const gort_map *m, const void *keys, size_t n)
+{
+    size_t key_size = gort_type_size(gort_map_key_type(m));
+    size_t value_size = gort_type_size(gort_map_value_type(m));
+    unsigned char *want_values = malloc(n * value_size + 1),
+                  *values = malloc(n * value_size + 1);
+    int *want_found = malloc((n + 1) * sizeof(int)), *found = malloc((n + 1) * sizeof(int));
+    int64_t want_hits = 0;
+    for (size_t i = 0; i < n; i++) {
+        CHECK_OK(gort_map_get(m, (const char *)keys + i * key_size,
+                              want_values + i * value_size, &want_found[i]));
+        want_hits += want_found[i];
+    }
+    for (int form = 0; form < 4; form++) {
+        bool with_values = !(form & 1), with_found = !(form & 2);
+        memset(values, 0xaa, n * value_size);
+        memset(found, 0xaa, n * sizeof(int));
+        bool ok = CHECK_EQ_INT(
+            gort_map_get_n(m, keys, n, with_values ? values : NULL, with_found ? found : NULL),
+            want_hits);
+        if (with_values)
+            ok = CHECK_EQ_MEM(values, want_values, n * value_size) && ok;
+        if (with_found)
+            ok = CHECK_EQ_MEM(found, want_found, n * sizeof(int)) && ok;
+        for (size_t i = 0; with_values && i < n; i++)
+            if (!want_found[i] && !all_zero(values + i * value_size, value_size))
+                ok = CHECK_TRUE(!"a miss writes the zero value") && ok;
+        if (!ok)
+            printf("#     a batch of %zu keys; values_out %s, found_out %s\n", n,
+                   with_values ? "given" : "NULL", with_found ? "given" : "NULL");
+    }
+    free(want_values), free(values), free(want_found), free(found);
+    return want_hits;
+}
+
+/* Looks keys[0..n_keys) up in consecutive batches of each size in batch_sizes in turn,
+ * then all in one batch. Returns how many of them are present. */
+static int64_t check_get_n(const gort_map *m, const void *keys, size_t n_keys)
+{
+    size_t key_size = gort_type_size(gort_map_key_type(m)), at = 0;
+    for (size_t i = 0; at < n_keys; i++) {
+        size_t n = batch_sizes[i % HARNESS_COUNT(batch_sizes)];
+        n = n < n_keys - at ? n : n_keys - at;
+        check_get_n_batch(m, (const char *)keys + at * key_size, n);
+        at += n;
+    }
+    return check_get_n_batch(m, keys, n_keys);
+}
+
+TEST(get_n_agrees_with_get_in_every_map_mode)
+{
+    static const struct {
+        const char *mode;
+        size_t hint;
+        uint64_t entries, delete_every; /* keys 0, d, 2d, ... deleted; 0: none */
+    } modes[] = {
+        {"never written", 0, 0, 0},
+        {"presized, empty", 5000, 0, 0},
+        {"small", 0, 5, 0},
+        {"small, full", 0, 8, 0},
+        {"5000 entries", 0, 5000, 0},
+        {"100000 entries", 0, 100000, 0},
+        {"a third deleted", 0, 100000, 3},
+        {"emptied by deletes", 0, 5000, 1},
+    };
+    static uint64_t keys[2400];
+    rng r = {1};
+    for (size_t i = 0; i < HARNESS_COUNT(modes); i++) {
+        uint64_t entries = modes[i].entries, every = modes[i].delete_every;
+        gort_map *m = new_u64_map(modes[i].hint);
+        put_range(m, 0, entries);
+        for (uint64_t k = 0; every && k < entries; k += every)
+            CHECK_OK(gort_map_delete(m, &k));
+        gort_map_stats st = stats_of(m);
+        if (entries <= 8 && modes[i].hint == 0)
+            CHECK_EQ_SIZE(st.directory_len, 0);
+        if (entries >= 5000)
+            CHECK_TRUE(st.global_depth > 0);
+        if (every == 3)
+            CHECK_TRUE(st.tombstones > 0);
+        int64_t want = 0;
+        for (size_t j = 0; j < HARNESS_COUNT(keys); j++) {
+            keys[j] = rng_below(&r, 2 * entries + 16); /* about half present */
+            want += keys[j] < entries && !(every && keys[j] % every == 0);
+        }
+        if (!CHECK_EQ_INT(check_get_n(m, keys, HARNESS_COUNT(keys)), want))
+            printf("#   mode: %s\n", modes[i].mode);
+        gort_map_release(m);
+    }
+}
+
+/* Key number i of several key kinds. A str key points into `text`, KEY_TEXT bytes. */
+#define KEY_TEXT 40
+
+typedef struct key_family {
+    const char *name;
+    gort_type *key_type, *value_type;
+    void (*make)(uint64_t i, void *key, char *text);
+} key_family;
+
+static void u32_key(uint64_t i, void *key, char *text)
+{
+    uint32_t k = (uint32_t)i * 2654435761u; /* odd: distinct keys, spread over 32 bits */
+    (void)text;
+    memcpy(key, &k, sizeof k);
+}
+
+static void i32_key(uint64_t i, void *key, char *text)
+{
+    int32_t k = (int32_t)i - 5000; /* negative and positive */
+    (void)text;
+    memcpy(key, &k, sizeof k);
+}
+
+static void str_key(uint64_t i, void *key, char *text)
+{
+    /* short keys, and keys of 16 bytes or more (compared by their ends first) */
+    int len = snprintf(text, KEY_TEXT, i % 3 ? "k%llu" : "a longer key, number %llu",
+                       (unsigned long long)i);
+    gort_str s = {text, (size_t)len};
+    memcpy(key, &s, sizeof s);
+}
+
+static void f64_key(uint64_t i, void *key, char *text)
+{
+    double k = (double)i * 0.5; /* key 0 is +0 */
+    (void)text;
+    memcpy(key, &k, sizeof k);
+}
+
+static void custom_key(uint64_t i, void *key, char *text)
+{
+    name_key k = {{0}, ~i}; /* name_equal ignores `unused` */
+    (void)text;
+    snprintf(k.text, sizeof k.text, i % 2 ? "n%llu" : "N%llu", (unsigned long long)i);
+    memcpy(key, &k, sizeof k);
+}
+
+static void big_key(uint64_t i, void *key, char *text)
+{
+    uint64_t words[25] = {i};
+    (void)text;
+    words[24] = ~i;
+    memcpy(key, words, sizeof words);
+}
+
+/* A value for key number i: its size in 8-byte words, each distinct. */
+static void fill_value(uint64_t i, unsigned char *value, size_t size)
+{
+    for (size_t at = 0; at + 8 <= size; at += 8) {
+        uint64_t word = i * 10 + 1 + at;
+        memcpy(value + at, &word, sizeof word);
+    }
+}
+
+/* A map of keys 0..entries-1 of one kind, looked up by 1200 random key numbers. */
+static void check_get_n_family(const key_family *f, uint64_t entries, rng *r)
+{
+    enum { N_KEYS = 1200 };
+    size_t key_size = gort_type_size(f->key_type), value_size = gort_type_size(f->value_type);
+    char *keys = malloc(N_KEYS * key_size), *text = malloc(N_KEYS * KEY_TEXT);
+    unsigned char *value = malloc(value_size);
+    gort_map *m = NULL;
+    CHECK_OK(gort_map_create(f->key_type, f->value_type, 0, NULL, &m));
+    for (uint64_t i = 0; i < entries; i++) {
+        f->make(i, keys, text);
+        fill_value(i, value, value_size);
+        CHECK_OK(gort_map_set(m, keys, value));
+    }
+    /* small or table mode (several tables, unless name_hash's top bits happen to agree
+     * for the first 896 keys: then one oversize table) */
+    CHECK_EQ_INT(stats_of(m).directory_len > 0, entries > 8);
+    int64_t want = 0;
+    for (size_t j = 0; j < N_KEYS; j++) {
+        uint64_t i = rng_below(r, 2 * entries + 16);
+        f->make(i, keys + j * key_size, text + j * KEY_TEXT);
+        want += i < entries;
+    }
+    if (!CHECK_EQ_INT(check_get_n(m, keys, N_KEYS), want))
+        printf("#   %s keys, %llu entries\n", f->name, (unsigned long long)entries);
+    gort_map_release(m);
+    free(keys), free(text), free(value);
+}
+
+TEST(get_n_agrees_with_get_for_every_key_kind)
+{
+    gort_type_desc desc = {.struct_size = sizeof desc, .size = sizeof(name_key),
+                           .align = 8, .hash = name_hash, .equal = name_equal};
+    gort_type *name_type = NULL, *big = bytes_type(200, 8); /* big keys and values: indirect */
+    CHECK_OK(gort_type_create(&desc, &name_type));
+    const key_family families[] = {
+        {"uint32", gort_type_builtin(GORT_KIND_U32), u64_type(), u32_key},
+        {"int32", gort_type_builtin(GORT_KIND_I32), u64_type(), i32_key},
+        {"str", str_type(), u64_type(), str_key},
+        {"float64", gort_type_builtin(GORT_KIND_F64), u64_type(), f64_key},
+        {"custom", name_type, u64_type(), custom_key},
+        {"200-byte", big, big, big_key},
+    };
+    static const uint64_t sizes[] = {0, 6, 5000}; /* never written, small, several tables */
+    rng r = {2};
+    for (size_t f = 0; f < HARNESS_COUNT(families); f++)
+        for (size_t s = 0; s < HARNESS_COUNT(sizes); s++)
+            check_get_n_family(&families[f], sizes[s], &r);
+    gort_map *m = NULL; /* the custom equality decides: "HELLO" finds "hello" */
+    CHECK_OK(gort_map_create(name_type, u64_type(), 0, NULL, &m));
+    name_key lower = {"hello", 0}, batch[2] = {{"HELLO", 0}, {"HELLO!", 0}};
+    uint64_t v = 7, values[2];
+    int found[2];
+    CHECK_OK(gort_map_set(m, &lower, &v));
+    CHECK_EQ_INT(gort_map_get_n(m, batch, 2, values, found), 1);
+    CHECK_TRUE(found[0] == 1 && values[0] == 7 && found[1] == 0 && values[1] == 0);
+    gort_map_release(m);
+    gort_type_release(name_type);
+    gort_type_release(big);
+}
+
+TEST(get_n_follows_go_float_key_rules)
+{
+    /* NaN is never found; -0 finds +0 in round 0, +0 finds -0 in round 1 (a table map) */
+    const double batch[] = {-0.0, NAN, 1.5, -NAN, 2.5, 0.0};
+    static const int want_found[] = {1, 0, 1, 0, 0, 1};
+    static const uint64_t want_values[] = {1, 0, 2, 0, 0, 1};
+    gort_map *m = new_f64_map();
+    put_f(m, 0.0, 1), put_f(m, 1.5, 2), put_f(m, NAN, 3);
+    for (int round = 0; round < 2; round++) {
+        uint64_t values[6];
+        int found[6];
+        memset(values, 0xaa, sizeof values), memset(found, 0xaa, sizeof found);
+        CHECK_EQ_INT(gort_map_get_n(m, batch, 6, values, found), 3);
+        CHECK_EQ_MEM(found, want_found, sizeof found);
+        CHECK_EQ_MEM(values, want_values, sizeof values);
+        for (int i = 0; i < 2000; i++)
+            put_f(m, 1000 + i, 0);
+        put_f(m, -0.0, 1); /* the stored zero is -0 now (see the ±0 test above) */
+    }
+    gort_map_release(m);
+}
+
+TEST(get_n_refuses_bad_input_and_writes_nothing)
+{
+    gort_map *m = new_u64_map(0);
+    put_range(m, 0, 100);
+    uint64_t keys[3] = {1, 2, 3}, values[4];
+    int found[4];
+    memset(values, 0xaa, sizeof values), memset(found, 0xaa, sizeof found);
+    CHECK_EQ_INT(gort_map_get_n(NULL, keys, 3, values, found), GORT_EINVAL);
+    CHECK_EQ_INT(gort_map_get_n(m, NULL, 1, values, found), GORT_EINVAL);
+    CHECK_EQ_INT(gort_map_get_n(m, NULL, 0, values, found), 0);
+    CHECK_EQ_INT(gort_map_get_n(m, keys, 0, values, found), 0);
+    CHECK_EQ_INT(gort_map_get_n(m, keys, SIZE_MAX, NULL, NULL), GORT_EINVAL);
+    /* not past INT64_MAX, but 8-byte keys that many do not fit in the address space */
+    CHECK_EQ_INT(gort_map_get_n(m, keys, SIZE_MAX / 8 + 1, values, found), GORT_EINVAL);
+    CHECK_TRUE(untouched(values, sizeof values) && untouched(found, sizeof found));
+    gort_map_release(m);
+    /* past INT64_MAX: 1-byte keys and values that many would fit, the count would not */
+    gort_type *u8 = gort_type_builtin(GORT_KIND_U8);
+    uint8_t byte_keys[2] = {1, 2};
+    CHECK_OK(gort_map_create(u8, u8, 0, NULL, &m));
+    CHECK_OK(gort_map_set(m, &byte_keys[0], &byte_keys[1]));
+    CHECK_EQ_INT(gort_map_get_n(m, byte_keys, (size_t)INT64_MAX + 1, values, found),
+                 GORT_EINVAL);
+    CHECK_TRUE(untouched(values, sizeof values) && untouched(found, sizeof found));
+    gort_map_release(m);
+    /* a bad str key anywhere in the batch (last here, after keys that are present) */
+    gort_map *s = NULL;
+    CHECK_OK(gort_map_create(str_type(), u64_type(), 0, NULL, &s));
+    gort_str skeys[4] = {str_of("alpha"), str_of("beta"), str_of(""), {NULL, 3}};
+    for (uint64_t i = 0; i < 3; i++)
+        CHECK_OK(gort_map_set(s, &skeys[i], &i));
+    for (int round = 0; round < 2; round++) { /* small, then a table map */
+        memset(values, 0xaa, sizeof values), memset(found, 0xaa, sizeof found);
+        skeys[3] = (gort_str){NULL, 3};
+        CHECK_EQ_INT(gort_map_get_n(s, skeys, 4, values, found), GORT_EINVAL);
+        skeys[3] = (gort_str){"x", (size_t)GORT_MAX_ALLOC + 1};
+        CHECK_EQ_INT(gort_map_get_n(s, skeys, 4, values, found), GORT_EOVERFLOW);
+        CHECK_TRUE(untouched(values, sizeof values) && untouched(found, sizeof found));
+        skeys[3] = (gort_str){NULL, 0}; /* the empty string, like {"", 0} */
+        CHECK_EQ_INT(gort_map_get_n(s, skeys, 4, values, found), 4);
+        CHECK_EQ_U64(values[3], 2);
+        char text[16];
+        for (int i = 0; i < 100; i++) {
+            gort_str k = {text, (size_t)snprintf(text, sizeof text, "more-%d", i)};
+            CHECK_OK(gort_map_set(s, &k, NULL));
+        }
+    }
+    gort_map_release(s);
+}
+
 /* ---- ownership: hooks and scan ---------------------------------------------------- */
 
 TEST(hooks_balance_over_every_operation)
@@ -1434,6 +1748,10 @@ int main(void)
         TEST_ENTRY(uint32_keys_take_their_own_path),
         TEST_ENTRY(custom_equality_keys_store_the_newest_key),
         TEST_ENTRY(a_hash_that_cannot_split_still_works),
+        TEST_ENTRY(get_n_agrees_with_get_in_every_map_mode),
+        TEST_ENTRY(get_n_agrees_with_get_for_every_key_kind),
+        TEST_ENTRY(get_n_follows_go_float_key_rules),
+        TEST_ENTRY(get_n_refuses_bad_input_and_writes_nothing),
         TEST_ENTRY(hooks_balance_over_every_operation),
         TEST_ENTRY(scan_visits_every_pointer_word_of_every_entry),
         TEST_ENTRY(clone_is_an_independent_copy),

@@ -14,7 +14,8 @@
  * their own index in their value, since a NaN key cannot name its entry.
  *
  * What is checked:
- *   1. Mixed set / overwrite / get (hit, miss) / get_ptr (read, write through) / delete
+ *   1. Mixed set / overwrite / get (hit, miss) / get_ptr (read, write through) / get_n
+ *      (a batch of 0..40 keys, present, absent and NaN entries mixed) / delete
  *      (hit, miss) / clear / clone / shrink, with len compared after every op and a full
  *      comparison (iterate: every entry once with the model's value; look up every model
  *      key; stats) every 512 + 2*len ops. Universes of 12, 64, 1000, 5000 and 2^20 keys.
@@ -688,6 +689,7 @@ enum op_code {
     OP_GET_MISS,
     OP_PTR_HIT,
     OP_PTR_MISS,
+    OP_GET_N, /* gort_map_get_n over a batch of random keys */
     OP_DELETE_HIT,
     OP_DELETE_MISS,
     OP_SET_NAN,
@@ -1186,6 +1188,59 @@ static enum op_code steer(run *t, enum op_code op)
     return op;
 }
 
+#define GET_N_MAX 40
+
+/* A key for a batch: present half of the time (a NaN entry too, which is never found),
+ * else any key of the universe. */
+static size_t batch_index(run *t)
+{
+    size_t index;
+    if (rng_one_in(&t->r, 2) && pick_present(t, &index))
+        return index;
+    return (size_t)rng_below(&t->r, t->space->universe);
+}
+
+/* gort_map_get_n over 0..GET_N_MAX keys, values_out and found_out each given or NULL:
+ * each flag and value (the zero value over the 0xee fill for a miss) is the model's, and
+ * so is the count. */
+static bool do_get_n(run *t)
+{
+    static char bytes[GET_N_MAX][STR_BYTES_MAX]; /* each str key's own bytes */
+    static const unsigned char zero_value[32];
+    _Alignas(16) unsigned char keys[GET_N_MAX * 32], values[GET_N_MAX * 32];
+    size_t n = (size_t)rng_below(&t->r, GET_N_MAX + 1), index[GET_N_MAX];
+    size_t key_size = gort_type_size(t->space->key_type), value_size = t->m.value_size;
+    uint64_t variant[GET_N_MAX];
+    int found[GET_N_MAX], form = (int)rng_below(&t->r, 4);
+    int64_t want = 0;
+    for (size_t i = 0; i < n; i++) {
+        index[i] = batch_index(t);
+        variant[i] = variant_for(t, index[i]);
+        t->space->kind->make_key(t->space, index[i], variant[i], keys + i * key_size, bytes[i]);
+        want += model_findable(&t->m, index[i]);
+    }
+    log_op(t, "get_n", SIZE_MAX, 0, n);
+    memset(values, 0xee, sizeof values);
+    memset(found, 0xee, sizeof found);
+    if (!held(t, CHECK_EQ_INT(gort_map_get_n(t->map, keys, n, form & 1 ? NULL : values,
+                                             form & 2 ? NULL : found),
+                              want)))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        bool hit = model_findable(&t->m, index[i]);
+        const void *want_value = hit ? model_value(&t->m, index[i]) : zero_value;
+        if ((!(form & 2) && !held(t, CHECK_EQ_INT(found[i], hit))) ||
+            (!(form & 1) &&
+             !held(t, CHECK_EQ_MEM(values + i * value_size, want_value, value_size)))) {
+            printf("#     key %zu of a batch of %zu\n", i, n);
+            explain(t, hit ? "get_n missed, or a wrong value" : "get_n found", index[i],
+                    variant[i]);
+            return false;
+        }
+    }
+    return check_len(t);
+}
+
 static bool random_op(run *t, const op_mix *mix)
 {
     const keyspace *space = t->space;
@@ -1212,6 +1267,8 @@ static bool random_op(run *t, const op_mix *mix)
     case OP_PTR_MISS:
         return !pick_absent(t, 0, space->universe, &index) ||
                do_get_ptr(t, index, variant_for(t, index), false);
+    case OP_GET_N:
+        return do_get_n(t);
     case OP_DELETE_HIT: /* for float keys this may pick a NaN entry: a no-op */
         return !pick_present(t, &index) || do_delete(t, index, variant_for(t, index));
     case OP_DELETE_MISS:
@@ -1367,6 +1424,7 @@ static const op_mix churn_mix = {{
     [OP_GET_MISS] = 1000,
     [OP_PTR_HIT] = 800,
     [OP_PTR_MISS] = 200,
+    [OP_GET_N] = 150,
     [OP_DELETE_HIT] = 2000,
     [OP_DELETE_MISS] = 500,
     [OP_SET_NAN] = 300,
@@ -1378,6 +1436,7 @@ static const op_mix grow_mix = {{
     [OP_GET_HIT] = 10,
     [OP_GET_MISS] = 8,
     [OP_PTR_HIT] = 3,
+    [OP_GET_N] = 1,
     [OP_DELETE_HIT] = 10,
     [OP_DELETE_MISS] = 2,
     [OP_SET_NAN] = 2,
@@ -1389,6 +1448,7 @@ static const op_mix drain_mix = {{
     [OP_GET_HIT] = 15,
     [OP_GET_MISS] = 10,
     [OP_PTR_HIT] = 3,
+    [OP_GET_N] = 1,
     [OP_DELETE_HIT] = 62,
     [OP_DELETE_MISS] = 2,
 }};
@@ -1623,6 +1683,7 @@ static const op_mix iter_large_mix = {{
     [OP_REINSERT] = 3000,
     [OP_GET_HIT] = 2000,
     [OP_PTR_HIT] = 3000,
+    [OP_GET_N] = 500,
     [OP_DELETE_HIT] = 14000,
     [OP_DELETE_MISS] = 1000,
     [OP_SET_NAN] = 3000,
@@ -1637,6 +1698,7 @@ static const op_mix iter_small_mix = {{
     [OP_REINSERT] = 5000,
     [OP_GET_HIT] = 3000,
     [OP_PTR_HIT] = 4000,
+    [OP_GET_N] = 1000,
     [OP_DELETE_HIT] = 30000,
     [OP_DELETE_MISS] = 1000,
     [OP_SET_NAN] = 4000,
@@ -1655,6 +1717,7 @@ static const op_mix iter_drain_mix = {{
     [OP_REINSERT] = 3000,
     [OP_GET_HIT] = 5000,
     [OP_PTR_HIT] = 5000,
+    [OP_GET_N] = 1000,
     [OP_DELETE_HIT] = 50000,
     [OP_SET_NAN] = 1000,
     [OP_CLEAR] = 2,
@@ -1909,6 +1972,7 @@ static bool nan_flood(const keyspace *space, gort_heap *heap, uint64_t rounds,
         [OP_SET_NEW] = 5,
         [OP_OVERWRITE] = 5,
         [OP_GET_HIT] = 5,
+        [OP_GET_N] = 1,
         [OP_DELETE_HIT] = 5,
     }};
     static const phase flood[] = {{&flood_mix, 100}};

@@ -86,6 +86,22 @@ GORT_API int gort_map_get(const gort_map *m, const void *key, void *value_out, i
 GORT_API int gort_map_get_ptr(const gort_map *m, const void *key, void **out);
 
 /*
+ * Beyond Go: n lookups in one call. For i < n, looks up keys[i] (an array of n keys of
+ * the key type's size, as gort_map_get takes one) and, as gort_map_get would, copies the
+ * value into values_out[i] (the zero value when absent) and sets found_out[i] to 1 or 0;
+ * values_out and found_out may each be NULL. Returns how many keys were present
+ * (0..n); GORT_EINVAL for NULL m, NULL keys with n > 0, n > INT64_MAX or an array
+ * larger than the address space, or a str key {NULL, len > 0}; GORT_EOVERFLOW for a str
+ * key longer than GORT_MAX_ALLOC. Every key is checked before anything is written, so
+ * on error the arrays are untouched. The lookups of a batch overlap their cache misses,
+ * which one call per key cannot: on a large map this is several times faster, and it is
+ * the cheap way to look up many keys through an FFI. A reader, like gort_map_get.
+ * @since 1.1
+ */
+GORT_API int64_t gort_map_get_n(const gort_map *m, const void *keys, size_t n,
+                                void *values_out, int *found_out);
+
+/*
  * delete(m, *key): releases the key and value; a missing key is a no-op. When the map
  * empties it is reseeded. Returns GORT_OK; GORT_EINVAL/GORT_EOVERFLOW for a bad key as
  * for gort_map_get; GORT_ENOMEM only while an iterator is reading a retired table (the

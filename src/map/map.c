@@ -599,6 +599,123 @@ int gort_map_get_ptr(const gort_map *m, const void *key, void **out)
     return GORT_OK;
 }
 
+/* ---- batched lookup -------------------------------------------------------------- */
+
+/*
+ * gort_map_get_n runs its keys through a three-stage software pipeline, so that the
+ * cache misses of LOOKUP_AHEAD * 2 lookups overlap instead of following one another:
+ *   1. hash key i, read its directory entry, ask for its table's header line;
+ *   2. for key i - AHEAD (header now in cache) ask for every line of its home group;
+ *   3. for key i - 2 AHEAD (group now in cache) probe and write the result.
+ * A call per key cannot do this: the processor's window holds two or three lookups of
+ * ~70 instructions each. Stage 3 is the ordinary probe, so a key whose home group is
+ * full, or whose prefetches came too late, is still found, only more slowly.
+ */
+enum { LOOKUP_AHEAD = 16, LOOKUP_RING = 64 }; /* RING > 2 * AHEAD, a power of two */
+
+struct lookup_batch {
+    const char *keys;
+    char *values; /* NULL: not wanted */
+    int *found;   /* NULL: not wanted */
+    int64_t hits;
+    uint64_t hash[LOOKUP_RING]; /* key i's state lives at i % LOOKUP_RING */
+    const struct map_table *table[LOOKUP_RING];
+};
+
+static inline __attribute__((always_inline)) void
+lookup_emit(const gort_map *m, struct lookup_batch *b, size_t i, const char *slot)
+{
+    size_t size = m->layout.value_size;
+    if (b->values) {
+        if (slot)
+            copy_bytes(b->values + i * size, slot_value(&m->layout, (char *)slot), size);
+        else
+            memset(b->values + i * size, 0, size);
+    }
+    if (b->found)
+        b->found[i] = slot != NULL;
+    b->hits += slot != NULL;
+}
+
+static inline __attribute__((always_inline)) void
+lookup_stage_hash(const gort_map *m, struct lookup_batch *b, size_t i, int kind)
+{
+    size_t r = i % LOOKUP_RING;
+    b->hash[r] = map_hash_kind(m, b->keys + i * m->layout.key_size, kind);
+    b->table[r] = m->dir[dir_index(m, b->hash[r])];
+    __builtin_prefetch(b->table[r]);
+}
+
+static inline __attribute__((always_inline)) void
+lookup_stage_group(const gort_map *m, const struct lookup_batch *b, size_t i)
+{
+    size_t r = i % LOOKUP_RING;
+    const struct map_table *t = b->table[r];
+    const char *group = group_at(&m->layout, t, probe_start(t, b->hash[r]).group);
+    __builtin_prefetch(group);
+    group_prefetch(&m->layout, group);
+}
+
+static inline __attribute__((always_inline)) void
+lookup_stage_probe(const gort_map *m, struct lookup_batch *b, size_t i, int kind)
+{
+    size_t r = i % LOOKUP_RING;
+    const char *key = b->keys + i * m->layout.key_size;
+    lookup_emit(m, b, i, table_find_kind(m, b->table[r], key, b->hash[r], kind));
+}
+
+static inline __attribute__((always_inline)) void
+lookup_all_kind(const gort_map *m, struct lookup_batch *b, size_t n, int kind)
+{
+    if (m->dir_len == 0) { /* small or empty: one group, in cache after the first key */
+        for (size_t i = 0; i < n; i++) {
+            uint64_t h;
+            lookup_emit(m, b, i, find_kind(m, b->keys + i * m->layout.key_size, kind, &h));
+        }
+        return;
+    }
+    /* i - AHEAD wraps around to a huge index (skipped) while the pipeline fills */
+    for (size_t i = 0; i < n + 2 * LOOKUP_AHEAD; i++) {
+        if (i < n)
+            lookup_stage_hash(m, b, i, kind);
+        if (i - LOOKUP_AHEAD < n)
+            lookup_stage_group(m, b, i - LOOKUP_AHEAD);
+        if (i - 2 * LOOKUP_AHEAD < n)
+            lookup_stage_probe(m, b, i - 2 * LOOKUP_AHEAD, kind);
+    }
+}
+
+int64_t gort_map_get_n(const gort_map *m, const void *keys, size_t n, void *values_out,
+                       int *found_out)
+{
+    if (!m || (!keys && n > 0) || n > INT64_MAX)
+        return GORT_EINVAL;
+    size_t widest = max_size(max_size(m->layout.key_size, m->layout.value_size), sizeof(int));
+    if (n > SIZE_MAX / widest)
+        return GORT_EINVAL; /* no such array fits in memory */
+    for (size_t i = 0; m->layout.key_kind == KEY_STR && i < n; i++) {
+        int status = gort__str_check((const gort_str *)keys + i);
+        if (status != GORT_OK)
+            return status; /* every key is checked before anything is written */
+    }
+    check_read(m);
+    struct lookup_batch b = {.keys = keys, .values = values_out, .found = found_out};
+    switch (m->layout.key_kind) {
+    case KEY_WORD64:
+        lookup_all_kind(m, &b, n, KEY_WORD64);
+        break;
+    case KEY_WORD32:
+        lookup_all_kind(m, &b, n, KEY_WORD32);
+        break;
+    case KEY_STR:
+        lookup_all_kind(m, &b, n, KEY_STR);
+        break;
+    default:
+        lookup_all_kind(m, &b, n, KEY_GENERIC);
+    }
+    return b.hits;
+}
+
 /* ---- insertion ------------------------------------------------------------------- */
 
 static int small_alloc(gort_map *m)

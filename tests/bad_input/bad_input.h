@@ -24,7 +24,8 @@
 
 #include "gort.h"
 
-/* Capacity of the key and value arrays handed to gort_map_iter_next_n. */
+/* Capacity of the key and value arrays handed to gort_map_iter_next_n (and, as bytes
+ * and flags, to gort_map_get_n). */
 #define BAD_BATCH 8
 
 /* Most status codes one row accepts (an all-bad call: any of its bad arguments' codes). */
@@ -79,7 +80,8 @@ typedef struct bad_outs {
     void *ptr_out;       /* gort_map_get_ptr */
     const void *keys[BAD_BATCH];
     void *values[BAD_BATCH];
-    gort_map_iter iter; /* gort_map_iter_init's iterator */
+    int found[BAD_BATCH]; /* gort_map_get_n's found_out */
+    gort_map_iter iter;   /* gort_map_iter_init's iterator */
     gort_heap_stats heap_stats, heap_stats_sz0, heap_stats_sz1;
     gort_map_stats map_stats, map_stats_sz0, map_stats_sz1;
 } bad_outs;

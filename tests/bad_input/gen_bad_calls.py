@@ -241,6 +241,9 @@ EXPECT = {
         "GORT_EINVAL",
         reason='map.h is silent on n > INT64_MAX (the int64_t result cannot count that far); '
                'errors.md: GORT_EINVAL for an invalid argument'),
+    ("gort_map_get_n", "n"): status(
+        "GORT_EINVAL", reason='map.h: "GORT_EINVAL for ... n > INT64_MAX or an array larger '
+                              'than the address space"'),
 }
 
 # Functions without parameters: their one call checks the documented result.
@@ -337,13 +340,13 @@ VALID_FNPTRS = {"gort_visit_fn": "bad_visit", "gort_abort_fn": "bad_abort_hook"}
 # Plain data pointers: the valid argument, by C type and parameter name.
 DATA_POINTERS = {
     ("void", True, 1): {"value": "&f->in.word", "a": "&f->in.word", "key": "&f->in.key",
-                        "b": "&f->in.key", "values": "f->in.words"},
+                        "b": "&f->in.key", "values": "f->in.words", "keys": "&f->in.key"},
     ("void", False, 1): {"out": "&f->out.elem", "value_out": "&f->out.elem",
-                         "value": "&f->out.owned"},
+                         "value": "&f->out.owned", "values_out": "&f->out.elem"},
     ("void", True, 2): {"key": "&f->out.keys[0]", "keys": "f->out.keys"},
     ("void", False, 2): {"out": "&f->out.ptr_out", "value": "&f->out.values[0]",
                          "values": "f->out.values"},
-    ("int", False, 1): {"*": "&f->out.int_out"},
+    ("int", False, 1): {"found_out": "f->out.found", "*": "&f->out.int_out"},
     ("size_t", False, 1): {"*": "&f->out.size_out"},
     ("uint64_t", False, 1): {"*": "&f->out.u64_out"},
 }
@@ -354,6 +357,8 @@ RECV_OUT = 'chan.h: "out NULL drops it"'
 RECV_OK = 'chan.h: "ok may be NULL"'
 ITER_OUT = 'map.h: "*key and *value (each may be NULL if not wanted)"'
 BATCH_OUT = 'map.h: "into keys[0..) and values[0..) (either array may be NULL)"'
+BATCH_GET_OUT = ('map.h: "values_out and found_out may each be NULL. Returns how many keys '
+                 'were present" (one: the fixture key 2)')
 LEGIT_NULL = {
     ("gort_chan_send", "value"): (OK, True, SENDS_ZERO),
     ("gort_chan_try_send", "value"): (OK, True, SENDS_ZERO),
@@ -367,6 +372,8 @@ LEGIT_NULL = {
     ("gort_map_set", "value"): (OK, True, 'map.h: "value may be NULL to store the zero value"'),
     ("gort_map_get", "value_out"): (OK, False, 'map.h: "value_out and found may each be NULL"'),
     ("gort_map_get", "found"): (OK, False, 'map.h: "value_out and found may each be NULL"'),
+    ("gort_map_get_n", "values_out"): (Expect("VALUE", value="1"), False, BATCH_GET_OUT),
+    ("gort_map_get_n", "found_out"): (Expect("VALUE", value="1"), False, BATCH_GET_OUT),
     ("gort_map_iter_next", "key"): (Expect("VALUE", value="1"), True, ITER_OUT),
     ("gort_map_iter_next", "value"): (Expect("VALUE", value="1"), True, ITER_OUT),
     ("gort_map_iter_next_n", "keys"): (Expect("VALUE", value="3"), True, BATCH_OUT),
@@ -399,6 +406,8 @@ SIZE_PARAMS = {
     ("gort_slice_reslice", "hi"): ("2", [("max+1", "(size_t)4")]),
     ("gort_slice_reslice", "max"): ("3", [("cap(s)+1", "gort_slice_cap(f->s_i64) + 1")]),
     ("gort_map_iter_next_n", "n"): ("BAD_BATCH", []),
+    ("gort_map_get_n", "n"): ("1", [("SIZE_MAX/8+1 (8-byte keys past the address space)",
+                                     "(SIZE_MAX / 8 + 1)")]),
     ("gort_select", "n_cases"): ("1", [("MAX_CASES+1", "(size_t)GORT_SELECT_MAX_CASES + 1")]),
 }
 # size_t parameters for which every value is valid: tested with extremes as legitimate.
@@ -575,6 +584,8 @@ NO_OVERFLOW = ("a ready channel never waits, and the largest timeout must not ov
 READY_RECV = ["f->cases", "1", "INT64_MAX", "&f->out.size_out", "&f->out.int_out"]
 NIL_CASE = ('chan.h: "NULL makes a case that is never ready"; "GORT_EAGAIN timeout_ns == 0 and '
             'no case was ready"')
+BATCH_CHECKED_FIRST = ('; map.h: "Every key is checked before anything is written, so on '
+                       'error the arrays are untouched"')
 NO_CASES = ('chan.h: GORT_EINVAL only for "cases NULL with n_cases > 0"; "timeout_ns 0 is '
             'Go\'s default case"')
 
@@ -727,6 +738,16 @@ EXTRAS = [
              '"zero-size types allocate no buffer"'),
     succeeds("gort_map_iter_next_n", "n=0", ["&f->it", "f->out.keys", "f->out.values", "0"],
              Expect("VALUE", value="0"), 'map.h: "Returns how many were produced"'),
+    fails("gort_map_get_n", "m=map[str], keys={valid, {NULL, 3}}",
+          ["f->m_str", "f->in.strs_null_second", "2", "f->out.values", "f->out.found"],
+          "GORT_EINVAL", STR_READ_NULL + BATCH_CHECKED_FIRST),
+    fails("gort_map_get_n", "m=map[str], keys={valid, len MAX_ALLOC+1}",
+          ["f->m_str", "f->in.strs_long_second", "2", "f->out.values", "f->out.found"],
+          "GORT_EOVERFLOW", STR_READ_LONG + BATCH_CHECKED_FIRST),
+    succeeds("gort_map_get_n", "keys=NULL, n=0",
+             ["f->m_u64", "NULL", "0", "&f->out.elem", "f->out.found"],
+             Expect("VALUE", value="0"), 'map.h: GORT_EINVAL only for "NULL keys with n > 0"; '
+                                         '"Returns how many keys were present (0..n)"'),
 
 ]
 

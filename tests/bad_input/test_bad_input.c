@@ -397,10 +397,11 @@ static const field_span out_fields[] = {
     FIELD(bad_outs, owned),          FIELD(bad_outs, int_out),
     FIELD(bad_outs, size_out),       FIELD(bad_outs, u64_out),
     FIELD(bad_outs, ptr_out),        FIELD(bad_outs, keys),
-    FIELD(bad_outs, values),         FIELD(bad_outs, iter),
-    FIELD(bad_outs, heap_stats),     FIELD(bad_outs, heap_stats_sz0),
-    FIELD(bad_outs, heap_stats_sz1), FIELD(bad_outs, map_stats),
-    FIELD(bad_outs, map_stats_sz0),  FIELD(bad_outs, map_stats_sz1),
+    FIELD(bad_outs, values),         FIELD(bad_outs, found),
+    FIELD(bad_outs, iter),           FIELD(bad_outs, heap_stats),
+    FIELD(bad_outs, heap_stats_sz0), FIELD(bad_outs, heap_stats_sz1),
+    FIELD(bad_outs, map_stats),      FIELD(bad_outs, map_stats_sz0),
+    FIELD(bad_outs, map_stats_sz1),
 };
 
 static const field_span in_fields[] = {

@@ -19,7 +19,8 @@
  * FUZZ_MAX_OPS operations and WORK_BUDGET units of work (bulk elements, iteration steps,
  * full checks) run.
  *
- * Checked: len after every operation; every get/get_ptr (hits, misses with a zeroed value);
+ * Checked: len after every operation; every get/get_ptr/get_n (hits, misses with a zeroed
+ * value, get_n's count);
  * stats consistency (shrink returning to small mode); full comparisons (iterate everything
  * once, look up every present key and some absent ones); and Go's iteration guarantees for
  * every live iterator while the maps change under it: a produced key was inserted and is
@@ -41,6 +42,7 @@
 #define NAN_TAG 0x4e614e0000000000ull /* the value of NaN entry i is NAN_TAG | i */
 #define MIX_ODD 0x9e3779b97f4a7c15ull
 #define KEY_STR_MAX 48
+#define GET_N_MAX 128 /* keys per get_n batch, exclusive */
 
 enum key_kind { KIND_U64, KIND_STR, KIND_F64 };
 enum iter_state { ITER_UNUSED, ITER_LIVE, ITER_ENDED };
@@ -543,6 +545,49 @@ static void op_get_ptr(map_run *r)
     }
 }
 
+/* get_n: map, n (0..127: past the lookup pipeline's 64-key ring), first key, flags (bit 0:
+ * no values_out, bit 1: no found_out, bits 2-7: stride - 1). Looks up keys first, first +
+ * stride, ... (wrapping around the universe, so a batch may repeat a key) in one call; each
+ * result and the count must be the model's. */
+static void op_get_n(map_run *r)
+{
+    int slot = take_map(r), variant;
+    size_t n = fuzz_u8(&r->in) % GET_N_MAX, first = take_key(r, &variant);
+    uint8_t flags = fuzz_u8(&r->in);
+    size_t stride = (size_t)(flags >> 2) + 1, size = r->kind == KIND_STR ? sizeof(gort_str) : 8;
+    const map_model *m = &r->maps[slot];
+    cell cells[GET_N_MAX];
+    _Alignas(16) unsigned char keys[GET_N_MAX * sizeof(gort_str)],
+        values[GET_N_MAX * sizeof(gort_str)];
+    int found[GET_N_MAX];
+    int64_t want = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t index = (first + i * stride) % r->universe;
+        key_encode(r, index, variant, &cells[i]);
+        memcpy(keys + i * size, &cells[i].as, size);
+        want += m->present[index];
+    }
+    memset(values, 0xEE, sizeof values);
+    memset(found, 0xEE, sizeof found);
+    int64_t got =
+        gort_map_get_n(m->handle, keys, n, flags & 1 ? NULL : values, flags & 2 ? NULL : found);
+    FUZZ_EXPECT(&r->ctx, got == want, "map %d: get_n of %zu keys returned %lld, model %lld",
+                slot, n, (long long)got, (long long)want);
+    for (size_t i = 0; i < n; i++) {
+        size_t index = (first + i * stride) % r->universe;
+        const void *value = values + i * size;
+        FUZZ_EXPECT(&r->ctx, (flags & 2) || found[i] == (int)m->present[index],
+                    "map %d: get_n key %zu (#%zu) found %d, model %d", slot, i, index, found[i],
+                    (int)m->present[index]);
+        FUZZ_EXPECT(&r->ctx,
+                    (flags & 1) || (m->present[index] ? value_is(r, value, m->value[index])
+                                                      : zero_value(r, value)),
+                    "map %d: get_n key %zu (#%zu) gave a wrong value (model: %s)", slot, i,
+                    index, m->present[index] ? "present" : "absent, the zero value");
+    }
+    r->work += (long)n;
+}
+
 /* delete: map, key (a missing key is a no-op). */
 static void op_delete(map_run *r)
 {
@@ -808,6 +853,7 @@ static const map_op map_ops[] = {
     {"iter_next_n", op_iter_next_n},
     {"iter_delete", op_iter_delete},
     {"iter_finish", op_iter_finish},
+    {"get_n", op_get_n},
 };
 
 #define N_MAP_OPS (sizeof map_ops / sizeof map_ops[0])

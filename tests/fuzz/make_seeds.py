@@ -216,6 +216,10 @@ class MapProgram(Program):
     def get(self, m, index, variant=0):
         return self.op('get', m, self.key(index, variant))
 
+    def get_n(self, m, n, first, stride=1, variant=0, values=True, found=True):
+        flags = (stride - 1) << 2 | (0 if values else 1) | (0 if found else 2)
+        return self.op('get_n', m, n, self.key(first, variant), flags)
+
     def bulk_set(self, m, first, count, seed=3):
         return self.op('bulk_set', m, self.key(first), count // 8, seed)
 
@@ -325,6 +329,29 @@ def map_seeds():
     p.bulk_set(0, 0, 40).op('iter_init', 1, 0).op('iter_next_n', 1, 30, 1).op('iter_delete', 1)
     p.drain(1, 2).op('iter_delete', 1).op('check', 0)
     seeds['iter-delete-after-short-batch'] = p
+
+    p = MapProgram(U64, 4096)  # batched lookups: empty, small, split tables, tombstones
+    p.get_n(0, 31, 0).get_n(1, 0, 0)
+    for i in range(6):
+        p.set(0, i * 3)
+    p.get_n(0, 1, 3).get_n(0, 17, 0).get_n(0, 16, 0, values=False).get_n(0, 15, 0, found=False)
+    p.bulk_set(0, 0, 2040).bulk_set(0, 2040, 2040).op('stats', 0)
+    p.get_n(0, 31, 2000, stride=3).get_n(0, 31, 4090, stride=2)  # wraps past the universe
+    p.bulk_delete(0, 1000, 1000).get_n(0, 31, 900, stride=64).get_n(0, 17, 1990, stride=5)
+    p.get_n(0, 31, 0, stride=64, values=False, found=False).get_n(0, 127, 100, stride=7)
+    p.op('clear', 0).get_n(0, 100, 0)
+    seeds['get-n'] = p
+
+    p = MapProgram(MSTR, 256)  # batched str lookups, a key repeated within a batch
+    p.bulk_set(0, 0, 8).get_n(0, 31, 0).get_n(0, 31, 0, stride=64)
+    p.bulk_set(0, 8, 200).delete(0, 7).get_n(0, 31, 0, stride=8).get_n(0, 20, 250, stride=3)
+    p.op('clone', 0, 1).bulk_delete(1, 0, 64).get_n(1, 31, 0, stride=2, values=False)
+    seeds['str-get-n'] = p
+
+    p = MapProgram(F64, 64)  # batched float lookups: -0 finds +0, +0 finds -0, NaNs miss
+    p.set(0, 0, 5, variant=0).op('set_nan', 0, 1).get_n(0, 8, 0, variant=1)
+    p.set(0, 0, 6, variant=1).get_n(0, 8, 0).bulk_set(0, 0, 64).get_n(0, 31, 1, stride=2)
+    seeds['f64-get-n'] = p
     return seeds
 
 

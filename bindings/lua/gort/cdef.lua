@@ -127,6 +127,8 @@ size_t gort_map_len(const gort_map *m);
 int gort_map_set(gort_map *m, const void *key, const void *value);
 int gort_map_get(const gort_map *m, const void *key, void *value_out, int *found);
 int gort_map_get_ptr(const gort_map *m, const void *key, void **out);
+int64_t gort_map_get_n(const gort_map *m, const void *keys, size_t n,
+void *values_out, int *found_out);
 int gort_map_delete(gort_map *m, const void *key);
 int gort_map_clear(gort_map *m);
 int gort_map_clone(const gort_map *m, gort_map **out);

@@ -37,9 +37,11 @@ end
 
 local function exported_symbols()
     local symbols = {}
-    local global = read(root .. "/src/libgort.map"):match("global:(.-)local:")
-    for name in global:gmatch("(gort_[%w_]+);") do
-        symbols[#symbols + 1] = name
+    -- every version node's global: section (GORT_1.0, GORT_1.1, ...)
+    for global in read(root .. "/src/libgort.map"):gmatch("global:(.-)}") do
+        for name in global:gmatch("(gort_[%w_]+);") do
+            symbols[#symbols + 1] = name
+        end
     end
     return symbols
 end

@@ -79,6 +79,8 @@ DECLS = {
     "gort_map_set": ("int", ["gort_map *", "const void *", "const void *"]),
     "gort_map_get": ("int", ["const gort_map *", "const void *", "void *", "int *"]),
     "gort_map_get_ptr": ("int", ["const gort_map *", "const void *", "void **"]),
+    "gort_map_get_n": ("int64_t", ["const gort_map *", "const void *", "size_t", "void *",
+                                   "int *"]),
     "gort_map_delete": ("int", ["gort_map *", "const void *"]),
     "gort_map_clear": ("int", ["gort_map *"]),
     "gort_map_clone": ("int", ["const gort_map *", "gort_map **"]),

@@ -43,7 +43,7 @@ pub const GORT_ETYPE: c_int = -9;
 pub const GORT_MAX_ALLOC: u64 = 1 << 48;
 
 pub const GORT_VERSION_MAJOR: u32 = 1;
-pub const GORT_VERSION_MINOR: u32 = 0;
+pub const GORT_VERSION_MINOR: u32 = 1;
 pub const GORT_VERSION_PATCH: u32 = 0;
 
 extern "C" {
@@ -268,6 +268,13 @@ extern "C" {
         found: *mut c_int,
     ) -> c_int;
     pub fn gort_map_get_ptr(m: *const gort_map, key: *const c_void, out: *mut *mut c_void) -> c_int;
+    pub fn gort_map_get_n(
+        m: *const gort_map,
+        keys: *const c_void,
+        n: usize,
+        values_out: *mut c_void,
+        found_out: *mut c_int,
+    ) -> i64;
     pub fn gort_map_delete(m: *mut gort_map, key: *const c_void) -> c_int;
     pub fn gort_map_clear(m: *mut gort_map) -> c_int;
     pub fn gort_map_clone(m: *const gort_map, out: *mut *mut gort_map) -> c_int;

@@ -331,8 +331,8 @@ fn version_script_names(script: &str) -> BTreeSet<String> {
     for line in script.lines().map(str::trim) {
         if line.starts_with("global:") {
             global = true;
-        } else if line.starts_with("local:") {
-            global = false;
+        } else if line.starts_with("local:") || line.starts_with('}') {
+            global = false; // the end of a node: "};" or "} GORT_1.0;"
         } else if global && line.ends_with(';') && !line.starts_with("/*") && !line.starts_with('*') {
             names.insert(line.trim_end_matches(';').to_string());
         }
