@@ -209,24 +209,47 @@ static int map_checksum_entries(gort_map *m, uint64_t (*key_number)(const void *
     return status;
 }
 
-/* Looks up keys[0..n): *found = how many were present, *sum = sum of the values read
- * (the zero value when absent). */
-static int map_lookup_all(const gort_map *m, const uint64_t *keys, uint64_t n, uint64_t *found,
-                          uint64_t *sum)
+/* The *_batch workloads look keys up BENCH_BATCH at a time through gort_map_get_n (and
+ * iterate through gort_map_iter_next_n): the same work as the one-call-per-key rows. */
+#define BENCH_BATCH 256
+
+/* Looks up the n keys at `keys` (key_size bytes apart, each map value a uint64), one
+ * gort_map_get per key or, with `batch`, one gort_map_get_n per BENCH_BATCH keys; adds
+ * how many were present to *found and the values read (zero when absent) to *sum. */
+static inline int map_lookup_keys(const gort_map *m, const void *keys, size_t key_size,
+                                  uint64_t n, int batch, uint64_t *found, uint64_t *sum)
 {
+    const char *key = keys;
     uint64_t hits = 0, total = 0;
-    for (uint64_t j = 0; j < n; j++) {
+    int status = GORT_OK;
+    for (uint64_t j = 0; j < n && !batch && status == GORT_OK; j++, key += key_size) {
         uint64_t value;
         int present;
-        int status = gort_map_get(m, &keys[j], &value, &present);
-        if (status != GORT_OK)
-            return status;
+        status = gort_map_get(m, key, &value, &present);
         hits += (uint64_t)present;
         total += value;
     }
-    *found = hits;
-    *sum = total;
-    return GORT_OK;
+    for (uint64_t j = 0; j < n && batch && status == GORT_OK; j += BENCH_BATCH) {
+        uint64_t values[BENCH_BATCH];
+        size_t count = n - j < BENCH_BATCH ? (size_t)(n - j) : BENCH_BATCH;
+        int64_t present = gort_map_get_n(m, key + j * key_size, count, values, NULL);
+        status = present < 0 ? (int)present : GORT_OK;
+        hits += present < 0 ? 0 : (uint64_t)present;
+        for (size_t k = 0; k < count; k++)
+            total += values[k];
+    }
+    *found += hits;
+    *sum += total;
+    return status;
+}
+
+/* Looks up keys[0..n): *found = how many were present, *sum = sum of the values read
+ * (the zero value when absent). */
+static int map_lookup_all(const gort_map *m, const uint64_t *keys, uint64_t n, int batch,
+                          uint64_t *found, uint64_t *sum)
+{
+    *found = *sum = 0;
+    return map_lookup_keys(m, keys, sizeof *keys, n, batch, found, sum);
 }
 
 /* map_insert_1m / map_insert_presized_1m / map_insert_1m_custom: m[keys[i]] = i,
@@ -271,8 +294,10 @@ static int map_insert_custom(uint64_t n, bench_sample *out)
 /* map_hit_1m (present = 1): look up every key in shuffled order; checksum = found + sum
  * of values. map_miss_1m (present = 0): look up the n misses; checksum = not found +
  * sum of values read (zero values), plus, read back untimed, every key's found + value
- * (so a map that finds nothing fails). map_hit_1m_custom: map_hit_1m with user_u64 keys. */
-static int map_lookup_row(uint64_t n, gort_type *key_type, int present, bench_sample *out)
+ * (so a map that finds nothing fails). map_hit_1m_custom: map_hit_1m with user_u64 keys.
+ * The *_batch rows look the same keys up through gort_map_get_n. */
+static int map_lookup_row(uint64_t n, gort_type *key_type, int present, int batch,
+                          bench_sample *out)
 {
     const bench_map_input *in = bench_map_input_get(n);
     gort_map *m = NULL;
@@ -282,11 +307,11 @@ static int map_lookup_row(uint64_t n, gort_type *key_type, int present, bench_sa
 
     const uint64_t *probe = present ? in->shuffled : in->misses;
     uint64_t t0 = bench_now_ns();
-    int status = map_lookup_all(m, probe, n, &found, &sum);
+    int status = map_lookup_all(m, probe, n, batch, &found, &sum);
     uint64_t t1 = bench_now_ns();
     uint64_t readback = 0;
     if (status == GORT_OK && !present)
-        status = map_lookup_all(m, in->keys, n, &readback, &sum);
+        status = map_lookup_all(m, in->keys, n, 0, &readback, &sum);
 
     gort_map_release(m);
     if (status != GORT_OK)
@@ -298,17 +323,27 @@ static int map_lookup_row(uint64_t n, gort_type *key_type, int present, bench_sa
 
 static int map_hit(uint64_t n, bench_sample *out)
 {
-    return map_lookup_row(n, u64_type(), 1, out);
+    return map_lookup_row(n, u64_type(), 1, 0, out);
 }
 
 static int map_miss(uint64_t n, bench_sample *out)
 {
-    return map_lookup_row(n, u64_type(), 0, out);
+    return map_lookup_row(n, u64_type(), 0, 0, out);
+}
+
+static int map_hit_batch(uint64_t n, bench_sample *out)
+{
+    return map_lookup_row(n, u64_type(), 1, 1, out);
+}
+
+static int map_miss_batch(uint64_t n, bench_sample *out)
+{
+    return map_lookup_row(n, u64_type(), 0, 1, out);
 }
 
 static int map_hit_custom(uint64_t n, bench_sample *out)
 {
-    return map_lookup_row(n, user_u64_type(), 1, out);
+    return map_lookup_row(n, user_u64_type(), 1, 0, out);
 }
 
 /* map_delete_1m: delete every key in shuffled order; checksum = len before - len after,
@@ -331,7 +366,7 @@ static int map_delete(uint64_t n, bench_sample *out)
     uint64_t left = 0, sum = 0;
     if (status == GORT_OK) {
         failed = "gort_map_get";
-        status = map_lookup_all(m, in->keys, n, &left, &sum);
+        status = map_lookup_all(m, in->keys, n, 0, &left, &sum);
     }
     out->value = bench_ns_per_op(t0, t1, n);
     out->checksum = (uint64_t)(len_before - gort_map_len(m)) + (n - left) + sum;
@@ -339,63 +374,85 @@ static int map_delete(uint64_t n, bench_sample *out)
     return status == GORT_OK ? 0 : gort_failed(failed, status);
 }
 
-/* map_iter_1m: for _, v := range m { sum += v }; checksum = entries produced + sum. */
-static int map_iter(uint64_t n, bench_sample *out)
+/* map_iter_1m: for _, v := range m { sum += v }; checksum = entries produced + sum.
+ * With `batch`, BENCH_BATCH entries per gort_map_iter_next_n call. */
+static int map_iter_row(uint64_t n, int batch, bench_sample *out)
 {
     const bench_map_input *in = bench_map_input_get(n);
     gort_map *m = NULL;
     gort_map_iter it;
-    void *value;
+    void *values[BENCH_BATCH];
     uint64_t count = 0, sum = 0;
     if (!in || map_make_filled(in->keys, n, NULL, &m) != 0)
         return 1;
 
     uint64_t t0 = bench_now_ns();
-    int status = gort_map_iter_init(m, &it);
-    while (status == GORT_OK && (status = gort_map_iter_next(&it, NULL, &value)) == 1) {
-        sum += *(const uint64_t *)value;
+    int64_t got = gort_map_iter_init(m, &it);
+    while (got == GORT_OK && !batch && (got = gort_map_iter_next(&it, NULL, values)) == 1) {
+        sum += *(const uint64_t *)values[0];
         count++;
-        status = GORT_OK;
+        got = GORT_OK;
+    }
+    while (got >= 0 && batch && (got = gort_map_iter_next_n(&it, NULL, values, BENCH_BATCH)) > 0) {
+        for (int64_t k = 0; k < got; k++)
+            sum += *(const uint64_t *)values[k];
+        count += (uint64_t)got;
     }
     uint64_t t1 = bench_now_ns();
 
     gort_map_release(m);
-    if (status != GORT_OK)
-        return gort_failed("gort_map_iter_next", status);
+    if (got < 0)
+        return gort_failed(batch ? "gort_map_iter_next_n" : "gort_map_iter_next", (int)got);
     out->value = bench_ns_per_op(t0, t1, count);
     out->checksum = count + sum;
     return 0;
 }
 
-/* map_hit_1k: a 1,000-key map; n lookups cycling through its keys in shuffled order. */
-static int map_hit_1k(uint64_t n, bench_sample *out)
+static int map_iter(uint64_t n, bench_sample *out)
+{
+    return map_iter_row(n, 0, out);
+}
+
+static int map_iter_batch(uint64_t n, bench_sample *out)
+{
+    return map_iter_row(n, 1, out);
+}
+
+/* map_hit_1k: a 1,000-key map; n lookups cycling through its keys in shuffled order
+ * (with `batch`, through gort_map_get_n). */
+static int map_hit_1k_row(uint64_t n, int batch, bench_sample *out)
 {
     const bench_map_input *in = bench_map_input_get(BENCH_HIT_1K_KEYS);
     gort_map *m = NULL;
     uint64_t found = 0, sum = 0;
-    size_t next = 0;
     int status = GORT_OK;
     if (!in || map_make_filled(in->keys, BENCH_HIT_1K_KEYS, NULL, &m) != 0)
         return 1;
 
     uint64_t t0 = bench_now_ns();
-    for (uint64_t j = 0; j < n && status == GORT_OK; j++) {
-        uint64_t value;
-        int present;
-        status = gort_map_get(m, &in->shuffled[next], &value, &present);
-        found += (uint64_t)present;
-        sum += value;
-        if (++next == BENCH_HIT_1K_KEYS)
-            next = 0;
+    for (uint64_t j = 0; j < n && status == GORT_OK; j += BENCH_HIT_1K_KEYS) {
+        uint64_t count = n - j < BENCH_HIT_1K_KEYS ? n - j : BENCH_HIT_1K_KEYS;
+        status = map_lookup_keys(m, in->shuffled, sizeof *in->shuffled, count, batch, &found,
+                                 &sum);
     }
     uint64_t t1 = bench_now_ns();
 
     gort_map_release(m);
     if (status != GORT_OK)
-        return gort_failed("gort_map_get", status);
+        return gort_failed(batch ? "gort_map_get_n" : "gort_map_get", status);
     out->value = bench_ns_per_op(t0, t1, n);
     out->checksum = found + sum;
     return 0;
+}
+
+static int map_hit_1k(uint64_t n, bench_sample *out)
+{
+    return map_hit_1k_row(n, 0, out);
+}
+
+static int map_hit_1k_batch(uint64_t n, bench_sample *out)
+{
+    return map_hit_1k_row(n, 1, out);
 }
 
 /* One map of map_small_churn: make, insert pool[base + t] -> base + t (t < 8), look
@@ -473,7 +530,7 @@ static int str_map_fill(gort_map *m, const gort_str *strs, uint64_t n)
 /* map_str_insert_1m (lookup = 0): insert the n hex keys into an empty map (no hint);
  * map_str_lookup_1m (lookup = 1): then look all of them up in shuffled order
  * (checksum = found + sum of values). */
-static int str_map_row(uint64_t n, int lookup, bench_sample *out)
+static int str_map_row(uint64_t n, int lookup, int batch, bench_sample *out)
 {
     const bench_map_input *in = bench_map_input_get(n);
     gort_str *strs = NULL, *shuffled = NULL;
@@ -490,13 +547,7 @@ static int str_map_row(uint64_t n, int lookup, bench_sample *out)
     }
     if (status == GORT_OK && lookup) {
         t0 = bench_now_ns();
-        for (uint64_t j = 0; j < n && status == GORT_OK; j++) {
-            uint64_t value;
-            int present;
-            status = gort_map_get(m, &shuffled[j], &value, &present);
-            found += (uint64_t)present;
-            sum += value;
-        }
+        status = map_lookup_keys(m, shuffled, sizeof *shuffled, n, batch, &found, &sum);
         t1 = bench_now_ns();
         out->checksum = found + sum;
     } else if (status == GORT_OK) {
@@ -511,12 +562,17 @@ static int str_map_row(uint64_t n, int lookup, bench_sample *out)
 
 static int map_str_insert(uint64_t n, bench_sample *out)
 {
-    return str_map_row(n, 0, out);
+    return str_map_row(n, 0, 0, out);
 }
 
 static int map_str_lookup(uint64_t n, bench_sample *out)
 {
-    return str_map_row(n, 1, out);
+    return str_map_row(n, 1, 0, out);
+}
+
+static int map_str_lookup_batch(uint64_t n, bench_sample *out)
+{
+    return str_map_row(n, 1, 1, out);
 }
 
 static uint64_t heap_allocated(gort_heap *heap)
@@ -810,13 +866,18 @@ static const bench_workload workloads[] = {
     {"map_insert_1m", map_insert},
     {"map_insert_presized_1m", map_insert_presized},
     {"map_hit_1m", map_hit},
+    {"map_hit_1m_batch", map_hit_batch},
     {"map_miss_1m", map_miss},
+    {"map_miss_1m_batch", map_miss_batch},
     {"map_delete_1m", map_delete},
     {"map_iter_1m", map_iter},
+    {"map_iter_1m_batch", map_iter_batch},
     {"map_hit_1k", map_hit_1k},
+    {"map_hit_1k_batch", map_hit_1k_batch},
     {"map_small_churn", map_small_churn},
     {"map_str_insert_1m", map_str_insert},
     {"map_str_lookup_1m", map_str_lookup},
+    {"map_str_lookup_1m_batch", map_str_lookup_batch},
     {"map_mem_1m", map_mem},
     {"map_insert_1m_custom", map_insert_custom},
     {"map_hit_1m_custom", map_hit_custom},

@@ -207,9 +207,20 @@ SLICE_IMPLS = [
 GLIB_INT64_NOTE = "g_int64_hash: stores a pointer to each key, which stays in the caller's array"
 
 
+# Rows libgort also runs through its batch calls (workload "<row>_batch", 256 keys or
+# entries per call): the same work with one FFI crossing per batch instead of per key.
+BATCH_LABELS = {
+    "map_hit_1m": "libgort gort_map_get_n",
+    "map_miss_1m": "libgort gort_map_get_n",
+    "map_hit_1k": "libgort gort_map_get_n",
+    "map_str_lookup_1m": "libgort gort_map_get_n",
+    "map_iter_1m": "libgort gort_map_iter_next_n",
+}
+
+
 def map_impls(row: str, kind: str = "u64") -> List[Impl]:
-    """libgort and its 7 peers for one map row. kind: "u64", "presized", "str", "churn"
-    or "mem" selects the fairness notes."""
+    """libgort (and its batch call, where BATCH_LABELS has one) and its 7 peers for one
+    map row. kind: "u64", "presized", "str", "churn" or "mem" selects the fairness notes."""
     glib_note = {"u64": GLIB_INT64_NOTE,
                  "presized": "no presize API (no hint given); " + GLIB_INT64_NOTE,
                  "str": "g_str_hash; owns g_strdup'd key copies",
@@ -220,9 +231,12 @@ def map_impls(row: str, kind: str = "u64") -> List[Impl]:
                "churn": "escape analysis may put each map's header and bucket on the stack",
                "mem": "HeapAlloc after runtime.GC()"}.get(kind, "")
     mem = kind == "mem"
+    batch = [Impl("gort", BATCH_LABELS[row], f"{row}_batch", note="256 per call")
+             ] if row in BATCH_LABELS else []
     return [
         Impl("gort", "libgort gort_map",
              note="jemalloc stats.allocated of a dedicated heap" if mem else ""),
+    ] + batch + [
         Impl("rust", "Rust std HashMap, Fx", f"{row}.fx",
              note="requested bytes (counting GlobalAlloc over System)" if mem else ""),
         Impl("rust", "Rust std HashMap, SipHash", f"{row}.sip",
