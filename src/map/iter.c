@@ -32,7 +32,7 @@ struct map_iter {
     uint64_t check;            /* ITER_MAGIC ^ its own address; 0 once finished */
     gort_map *m;
     struct map_table *tab;     /* the table being visited; NULL between tables */
-    struct map_table **dir;    /* NULL: the live directory; else one shrink retired */
+    struct map_dir_entry *dir; /* NULL: the live directory; else one shrink retired */
     const void *last_key;      /* the entry last produced, for iter_delete */
     uint64_t entry_offset;
     uint64_t dir_offset;
@@ -90,9 +90,9 @@ int gort__map_old_dir_alloc(gort_map *m, struct map_old_dir **out)
     return *out ? GORT_OK : GORT_ENOMEM;
 }
 
-static void free_dir(gort_map *m, struct map_table **dir, size_t len)
+static void free_dir(gort_map *m, struct map_dir_entry *dir, size_t len)
 {
-    gort__free(m->heap, dir, len * sizeof *dir, _Alignof(void *));
+    gort__free(m->heap, dir, len * sizeof *dir, DIR_ALIGN);
     gort__map_count_bytes(m, 0, len * sizeof *dir);
 }
 
@@ -105,7 +105,7 @@ void gort__map_retire_dir(gort_map *m, struct map_old_dir *old)
         return;
     }
     *old = (struct map_old_dir){.layout_seq = m->layout_seq, .len = m->dir_len,
-                                .global_depth = m->global_depth, .tables = m->dir};
+                                .global_depth = m->global_depth, .entries = m->dir};
     limbo_push(&m->retired_dirs, old, (void **)&old->next);
 }
 
@@ -120,7 +120,7 @@ void gort__map_free_limbo(gort_map *m)
     struct map_old_dir *d = (void *)gort__atomic_exchange(&m->retired_dirs, 0);
     while (d) {
         struct map_old_dir *next = d->next;
-        free_dir(m, d->tables, d->len);
+        free_dir(m, d->entries, d->len);
         gort__free(m->heap, d, sizeof *d, _Alignof(struct map_old_dir));
         d = next;
     }
@@ -262,7 +262,7 @@ static void follow_directory(struct map_iter *i)
         struct map_old_dir *d = (void *)gort__atomic_load_relaxed(&m->retired_dirs);
         while (d->layout_seq != i->layout_seq)
             d = d->next;
-        i->dir = d->tables;
+        i->dir = d->entries;
         i->dir_len = d->len;
         depth = d->global_depth;
     } else if (i->dir) {
@@ -279,12 +279,12 @@ static void follow_directory(struct map_iter *i)
 /* Moves to the table at the current directory position; false past the end. */
 static bool resolve_table(struct map_iter *i)
 {
-    struct map_table **dir = i->dir ? i->dir : i->m->dir;
+    const struct map_dir_entry *dir = i->dir ? i->dir : i->m->dir;
     size_t len = i->dir ? i->dir_len : i->m->dir_len;
     if (i->dir_idx >= len)
         return false;
     size_t pos = (i->dir_idx + i->dir_offset) & (len - 1);
-    struct map_table *t = dir[pos];
+    struct map_table *t = dir[pos].table;
     if (t->index != pos) {
         /* only on the first call: a random start inside a table's run of entries */
         i->dir_offset -= pos - t->index;

@@ -222,7 +222,7 @@ find_kind(const gort_map *m, const void *key, int kind, uint64_t *hash_out)
                                    : small_find_kind(m, key, kind);
     uint64_t h = map_hash_kind(m, key, kind);
     *hash_out = h;
-    return table_find_kind(m, m->dir[dir_index(m, h)], key, h, kind);
+    return table_find_kind(m, &m->dir[dir_index(m, h)], key, h, kind);
 }
 
 static inline __attribute__((always_inline)) char *
@@ -432,17 +432,18 @@ static bool presize_for(const gort_map *m, size_t hint, struct presize *out)
 static int install_tables(gort_map *m, uint8_t depth, uint32_t groups)
 {
     size_t dir_len = (size_t)1 << depth;
-    struct map_table **dir = gort__alloc_zeroed(m->heap, dir_len * sizeof *dir,
-                                                _Alignof(void *));
+    struct map_dir_entry *dir = gort__alloc_zeroed(m->heap, dir_len * sizeof *dir, DIR_ALIGN);
     if (!dir)
         return GORT_ENOMEM;
     for (size_t i = 0; i < dir_len; i++) {
-        if (!(dir[i] = gort__table_new(m, groups, depth, i))) {
+        struct map_table *t = gort__table_new(m, groups, depth, i);
+        if (!t) {
             while (i-- > 0) /* one table per entry here */
-                gort__table_free(m, dir[i]);
-            gort__free(m->heap, dir, dir_len * sizeof *dir, _Alignof(void *));
+                gort__table_free(m, dir[i].table);
+            gort__free(m->heap, dir, dir_len * sizeof *dir, DIR_ALIGN);
             return GORT_ENOMEM;
         }
+        dir[i] = dir_entry(t);
     }
     m->dir = dir;
     m->dir_len = dir_len;
@@ -504,11 +505,11 @@ typedef void (*table_fn)(gort_map *m, struct map_table *t, void *arg);
 /* Calls fn once for each distinct table of a directory of 2^depth entries (a table
  * fills the run of 2^(depth - local_depth) entries from its first one), stopping at a
  * NULL entry: a directory still being filled in order. */
-static void each_dir_table(gort_map *m, struct map_table **dir, size_t len, uint8_t depth,
-                           table_fn fn, void *arg)
+static void each_dir_table(gort_map *m, const struct map_dir_entry *dir, size_t len,
+                           uint8_t depth, table_fn fn, void *arg)
 {
-    for (size_t i = 0; i < len && dir[i];) {
-        struct map_table *t = dir[i];
+    for (size_t i = 0; i < len && dir[i].table;) {
+        struct map_table *t = dir[i].table;
         i += (size_t)1 << (depth - t->local_depth);
         fn(m, t, arg);
     }
@@ -537,7 +538,7 @@ void gort_map_release(gort_map *m)
     gort__map_free_limbo(m);
     each_table(m, destroy_table, NULL);
     if (m->dir)
-        gort__free(m->heap, m->dir, m->dir_len * sizeof *m->dir, _Alignof(void *));
+        gort__free(m->heap, m->dir, m->dir_len * sizeof *m->dir, DIR_ALIGN);
     gort_heap *heap = m->heap;
     gort_type_release(m->key_type);
     gort_type_release(m->value_type);
@@ -604,17 +605,17 @@ int gort_map_get_ptr(const gort_map *m, const void *key, void **out)
 /*
  * gort_map_get_n runs its keys through a software pipeline, so that the cache misses of
  * dozens of lookups overlap instead of following one another:
- *   1. hash key i, read its directory entry, ask for its table's header line;
- *   2. for key i - AHEAD (header now in cache) ask for every line of its home group;
- *   3. for key i - 2 AHEAD (group now in cache) probe and write the result.
+ *   1. hash key i, read its directory entry (which holds the table's geometry: no
+ *      header load) and ask for every line of its home group;
+ *   2. for key i - AHEAD (group now in cache) probe and write the result.
  * String keys have two more misses, both to bytes outside the table: the caller's key
  * bytes, asked for AHEAD keys before they are hashed, and the stored key's bytes, asked
- * for in an extra stage between 2 and 3 (the probe then runs 3 AHEAD behind).
+ * for in an extra stage between 1 and 2 (the probe then runs 2 AHEAD behind).
  * A call per key cannot do this: the processor's window holds two or three lookups of
  * ~70 instructions each. The last stage is the ordinary probe, so a key whose home group
  * is full, or whose prefetches came too late, is still found, only more slowly.
  */
-enum { LOOKUP_AHEAD = 16, LOOKUP_RING = 64 }; /* RING > 3 * AHEAD, a power of two */
+enum { LOOKUP_AHEAD = 16, LOOKUP_RING = 64 }; /* RING > 2 * AHEAD, a power of two */
 
 struct lookup_batch {
     const char *keys;
@@ -622,7 +623,7 @@ struct lookup_batch {
     int *found;   /* NULL: not wanted */
     int64_t hits;
     uint64_t hash[LOOKUP_RING]; /* key i's state lives at i % LOOKUP_RING */
-    const struct map_table *table[LOOKUP_RING];
+    const struct map_dir_entry *entry[LOOKUP_RING];
 };
 
 static inline __attribute__((always_inline)) void
@@ -640,21 +641,20 @@ lookup_emit(const gort_map *m, struct lookup_batch *b, size_t i, const char *slo
     b->hits += slot != NULL;
 }
 
+/* The home group of key i, whose hash and directory entry stage 1 recorded. */
+static inline char *lookup_home(const gort_map *m, const struct lookup_batch *b, size_t r)
+{
+    const struct map_dir_entry *e = b->entry[r];
+    return entry_group(&m->layout, e, probe_start(&e->geom, b->hash[r]).group);
+}
+
 static inline __attribute__((always_inline)) void
 lookup_stage_hash(const gort_map *m, struct lookup_batch *b, size_t i, int kind)
 {
     size_t r = i % LOOKUP_RING;
     b->hash[r] = map_hash_kind(m, b->keys + i * m->layout.key_size, kind);
-    b->table[r] = m->dir[dir_index(m, b->hash[r])];
-    __builtin_prefetch(b->table[r]);
-}
-
-static inline __attribute__((always_inline)) void
-lookup_stage_group(const gort_map *m, const struct lookup_batch *b, size_t i)
-{
-    size_t r = i % LOOKUP_RING;
-    const struct map_table *t = b->table[r];
-    const char *group = group_at(&m->layout, t, probe_start(t, b->hash[r]).group);
+    b->entry[r] = &m->dir[dir_index(m, b->hash[r])];
+    const char *group = lookup_home(m, b, r);
     __builtin_prefetch(group);
     group_prefetch(&m->layout, group);
 }
@@ -666,8 +666,7 @@ static inline __attribute__((always_inline)) void
 lookup_stage_key_bytes(const gort_map *m, const struct lookup_batch *b, size_t i)
 {
     size_t r = i % LOOKUP_RING;
-    const struct map_table *t = b->table[r];
-    char *group = group_at(&m->layout, t, probe_start(t, b->hash[r]).group);
+    char *group = lookup_home(m, b, r);
     slot_bits match = match_h2(*group_ctrl(group), hash_h2(b->hash[r]));
     if (match) {
         const gort_str *stored = (const gort_str *)(void *)slot_at(
@@ -681,7 +680,7 @@ lookup_stage_probe(const gort_map *m, struct lookup_batch *b, size_t i, int kind
 {
     size_t r = i % LOOKUP_RING;
     const char *key = b->keys + i * m->layout.key_size;
-    lookup_emit(m, b, i, table_find_kind(m, b->table[r], key, b->hash[r], kind));
+    lookup_emit(m, b, i, table_find_kind(m, b->entry[r], key, b->hash[r], kind));
 }
 
 static inline __attribute__((always_inline)) void
@@ -695,16 +694,14 @@ lookup_all_kind(const gort_map *m, struct lookup_batch *b, size_t n, int kind)
         return;
     }
     /* i - AHEAD wraps around to a huge index (skipped) while the pipeline fills */
-    size_t probe_lag = (kind == KEY_STR ? 3 : 2) * LOOKUP_AHEAD;
+    size_t probe_lag = (kind == KEY_STR ? 2 : 1) * LOOKUP_AHEAD;
     for (size_t i = 0; i < n + probe_lag; i++) {
         if (kind == KEY_STR && i + LOOKUP_AHEAD < n)
             __builtin_prefetch(((const gort_str *)(const void *)b->keys)[i + LOOKUP_AHEAD].ptr);
         if (i < n)
             lookup_stage_hash(m, b, i, kind);
-        if (i - LOOKUP_AHEAD < n)
-            lookup_stage_group(m, b, i - LOOKUP_AHEAD);
-        if (kind == KEY_STR && i - 2 * LOOKUP_AHEAD < n)
-            lookup_stage_key_bytes(m, b, i - 2 * LOOKUP_AHEAD);
+        if (kind == KEY_STR && i - LOOKUP_AHEAD < n)
+            lookup_stage_key_bytes(m, b, i - LOOKUP_AHEAD);
         if (i - probe_lag < n)
             lookup_stage_probe(m, b, i - probe_lag, kind);
     }
@@ -752,16 +749,16 @@ static int small_alloc(gort_map *m)
 /* Go's growToTable: 8 entries move into a 16-slot table behind a 1-entry directory. */
 static int small_to_table(gort_map *m)
 {
-    struct map_table **dir = gort__alloc(m->heap, sizeof *dir, _Alignof(void *));
+    struct map_dir_entry *dir = gort__alloc(m->heap, sizeof *dir, DIR_ALIGN);
     if (!dir)
         return GORT_ENOMEM;
     struct map_table *t = gort__table_new(m, 2, 0, 0);
     if (!t) {
-        gort__free(m->heap, dir, sizeof *dir, _Alignof(void *));
+        gort__free(m->heap, dir, sizeof *dir, DIR_ALIGN);
         return GORT_ENOMEM;
     }
     gort__table_each(m, m->small, gort__table_move_entry, t);
-    dir[0] = t;
+    dir[0] = dir_entry(t);
     gort__map_count_bytes(m, sizeof *dir, 0);
     struct map_table *small = m->small;
     m->dir = dir;
@@ -793,7 +790,7 @@ static char *table_claim(gort_map *m, const void *key, uint64_t h,
                          struct map_claim *claim, struct map_table **table, int *status)
 {
     for (;;) {
-        struct map_table *t = m->dir[dir_index(m, h)];
+        struct map_table *t = m->dir[dir_index(m, h)].table;
         char *slot = gort__table_put(m, t, key, h, claim);
         if (slot) {
             *table = t;
@@ -859,7 +856,7 @@ int gort_map_set(gort_map *m, const void *key, const void *value)
 
 static struct map_table *table_of(const gort_map *m, uint64_t h)
 {
-    return m->dir_len ? m->dir[dir_index(m, h)] : m->small;
+    return m->dir_len ? m->dir[dir_index(m, h)].table : m->small;
 }
 
 int gort__map_delete(gort_map *m, const void *key)
@@ -901,7 +898,7 @@ static void clear_table(gort_map *m, struct map_table *t, void *arg)
 {
     (void)arg;
     drop_entries(m, t);
-    for (uint32_t g = 0; g < t->groups; g++)
+    for (uint32_t g = 0; g < t->geom.groups; g++)
         *group_ctrl(group_at(&m->layout, t, g)) = CTRL_GROUP_EMPTY; /* tombstones too */
     t->used = 0;
     t->growth_left = gort__table_max_growth(t->capacity);
@@ -949,14 +946,14 @@ static int clone_group(gort_map *c, char *to, char *from)
 
 static struct map_table *clone_table(gort_map *c, const struct map_table *t, int *status)
 {
-    struct map_table *ct = gort__table_new(c, t->groups, t->local_depth, t->index);
+    struct map_table *ct = gort__table_new(c, t->geom.groups, t->local_depth, t->index);
     *status = GORT_ENOMEM;
     if (!ct)
         return NULL;
     if (c->layout.plain) {
-        memcpy(ct->group0, t->group0, (size_t)t->groups * c->layout.group_size);
+        memcpy(ct->group0, t->group0, (size_t)t->geom.groups * c->layout.group_size);
     } else {
-        for (uint32_t g = 0; g < t->groups; g++) {
+        for (uint32_t g = 0; g < t->geom.groups; g++) {
             *status = clone_group(c, group_at(&c->layout, ct, g), group_at(&c->layout, t, g));
             if (*status != GORT_OK) {
                 destroy_table(c, ct, NULL);
@@ -972,18 +969,18 @@ static struct map_table *clone_table(gort_map *c, const struct map_table *t, int
 
 static int clone_directory(gort_map *c, const gort_map *m)
 {
-    c->dir = gort__alloc_zeroed(c->heap, m->dir_len * sizeof *c->dir, _Alignof(void *));
+    c->dir = gort__alloc_zeroed(c->heap, m->dir_len * sizeof *c->dir, DIR_ALIGN);
     if (!c->dir)
         return GORT_ENOMEM;
     gort__map_count_bytes(c, m->dir_len * sizeof *c->dir, 0);
     for (size_t i = 0; i < m->dir_len;) {
         int status;
-        struct map_table *ct = clone_table(c, m->dir[i], &status);
+        struct map_table *ct = clone_table(c, m->dir[i].table, &status);
         if (!ct)
             return status;
         size_t run = (size_t)1 << (m->global_depth - ct->local_depth);
         for (size_t j = 0; j < run; j++)
-            c->dir[i + j] = ct;
+            c->dir[i + j] = dir_entry(ct);
         i += run;
     }
     return GORT_OK;
@@ -995,7 +992,7 @@ static void clone_abandon(gort_map *c)
 {
     if (c->dir) {
         each_dir_table(c, c->dir, c->dir_len, c->global_depth, destroy_table, NULL);
-        gort__free(c->heap, c->dir, c->dir_len * sizeof *c->dir, _Alignof(void *));
+        gort__free(c->heap, c->dir, c->dir_len * sizeof *c->dir, DIR_ALIGN);
     } else if (c->small) {
         destroy_table(c, c->small, NULL);
     }
@@ -1040,7 +1037,7 @@ int gort_map_clone(const gort_map *m, gort_map **out)
 /* ---- shrink ---------------------------------------------------------------------- */
 
 struct rebuild {
-    struct map_table **dir;
+    struct map_dir_entry *dir;
     size_t dir_len;
     uint8_t depth;
     struct map_table *small;
@@ -1048,10 +1045,10 @@ struct rebuild {
 
 static void rebuild_free(gort_map *m, struct rebuild *r)
 {
-    for (size_t i = 0; r->dir && i < r->dir_len && r->dir[i]; i++)
-        gort__table_free(m, r->dir[i]);
+    for (size_t i = 0; r->dir && i < r->dir_len && r->dir[i].table; i++)
+        gort__table_free(m, r->dir[i].table);
     if (r->dir) {
-        gort__free(m->heap, r->dir, r->dir_len * sizeof *r->dir, _Alignof(void *));
+        gort__free(m->heap, r->dir, r->dir_len * sizeof *r->dir, DIR_ALIGN);
         gort__map_count_bytes(m, 0, r->dir_len * sizeof *r->dir);
     }
     if (r->small)
@@ -1090,7 +1087,7 @@ static int rebuild_tables(gort_map *m, struct rebuild *r)
         ;
     for (uint32_t previous = UINT32_MAX;;) {
         r->dir_len = (size_t)1 << r->depth;
-        r->dir = gort__alloc(m->heap, r->dir_len * sizeof *r->dir, _Alignof(void *));
+        r->dir = gort__alloc(m->heap, r->dir_len * sizeof *r->dir, DIR_ALIGN);
         if (!r->dir)
             return GORT_ENOMEM;
         gort__map_count_bytes(m, r->dir_len * sizeof *r->dir, 0);
@@ -1102,7 +1099,7 @@ static int rebuild_tables(gort_map *m, struct rebuild *r)
         if (most <= 800 || most >= previous || r->depth >= 40)
             break;
         previous = most;
-        gort__free(m->heap, r->dir, r->dir_len * sizeof *r->dir, _Alignof(void *));
+        gort__free(m->heap, r->dir, r->dir_len * sizeof *r->dir, DIR_ALIGN);
         gort__map_count_bytes(m, 0, r->dir_len * sizeof *r->dir);
         r->dir = NULL;
         r->depth++;
@@ -1114,11 +1111,11 @@ static int rebuild_tables(gort_map *m, struct rebuild *r)
         struct map_table *t = gort__table_new(m, groups, r->depth, i);
         if (!t) {
             for (size_t j = i + 1; j < r->dir_len; j++)
-                gort__table_free(m, r->dir[j]);
+                gort__table_free(m, r->dir[j].table);
             memset(r->dir, 0, r->dir_len * sizeof *r->dir);
             return GORT_ENOMEM;
         }
-        r->dir[i] = t;
+        r->dir[i] = dir_entry(t);
     }
     return GORT_OK;
 }
@@ -1127,7 +1124,7 @@ static void move_into_rebuild(const gort_map *m, char *slot, void *arg)
 {
     struct rebuild *r = arg;
     uint64_t h = gort__map_slot_hash(m, slot);
-    struct map_table *t = r->small ? r->small : r->dir[rebuild_index(r, h)];
+    struct map_table *t = r->small ? r->small : r->dir[rebuild_index(r, h)].table;
     copy_bytes(gort__table_put_new(m, t, h), slot, m->layout.slot_size);
 }
 
@@ -1150,7 +1147,7 @@ static size_t rebuild_bytes(const struct rebuild *r)
         return r->small->bytes;
     size_t bytes = r->dir ? r->dir_len * sizeof *r->dir : 0;
     for (size_t i = 0; i < r->dir_len; i++)
-        bytes += r->dir[i]->bytes;
+        bytes += r->dir[i].table->bytes;
     return bytes;
 }
 

@@ -1,8 +1,8 @@
 /*
  * Internal interface of the map module (src/map/): the layout every part agrees on.
  *
- *   gort_map ──dir──> [table*] x 2^global_depth      (table mode)
- *            ──small─> table with 1 group            (small mode, dir_len == 0)
+ *   gort_map ──dir──> [table*, geometry] x 2^global_depth   (table mode)
+ *            ──small─> table with 1 group                   (small mode, dir_len == 0)
  *
  *   map_table: header, then `groups` groups of group_size bytes in the same block:
  *     | ctrl word | slot 0 | ... | slot 7 |  slot = key (or pointer to it), value (or ptr)
@@ -52,12 +52,17 @@ struct map_layout {
     uint8_t key_kind;
 };
 
+/* What probing needs of a table: fixed when the table is made. */
+struct map_geometry {
+    uint32_t groups;      /* 1..128, not always a power of two (see table.c) */
+    uint32_t probe_mask;  /* next power of two of groups, minus one */
+};
+
 struct map_table {
     uint32_t used;
     uint32_t capacity;    /* groups * 8 */
     uint32_t growth_left;
-    uint32_t groups;      /* 1..128, not always a power of two (see table.c) */
-    uint32_t probe_mask;  /* next power of two of groups, minus one */
+    struct map_geometry geom;
     uint8_t local_depth;
     bool stale;           /* replaced: only iterators still read it */
     size_t index;         /* first directory entry pointing here */
@@ -66,13 +71,29 @@ struct map_table {
     char *group0;
 };
 
+/* A directory entry: the table, and a copy of its geometry so that a lookup computes
+ * its group's address without first loading the table's header (a dependent cache miss
+ * less per lookup; docs/maps.md). A table's geometry never changes, so the copy is
+ * written once, with the pointer (dir_entry). */
+struct map_dir_entry {
+    struct map_table *table;
+    struct map_geometry geom;
+};
+
+#define DIR_ALIGN _Alignof(struct map_dir_entry)
+
+static inline struct map_dir_entry dir_entry(struct map_table *t)
+{
+    return (struct map_dir_entry){t, t->geom};
+}
+
 /* A directory shrink replaced, kept for iterators that started on it. */
 struct map_old_dir {
     struct map_old_dir *next;
     uint64_t layout_seq; /* the layout it belonged to */
     size_t len;
     uint8_t global_depth;
-    struct map_table **tables;
+    struct map_dir_entry *entries;
 };
 
 /* A key dropped while iterators may still read a retired copy of its slot. */
@@ -85,7 +106,7 @@ struct gort_map {
     size_t used;
     uint64_t seed;
     uint64_t fast_seed;           /* seed mixed with the process key, for inline hashes */
-    struct map_table **dir;       /* NULL in small mode */
+    struct map_dir_entry *dir;    /* NULL in small mode */
     size_t dir_len;               /* 0 in small mode */
     struct map_table *small;      /* small mode's table, NULL until the first insert */
     uint8_t global_depth;
@@ -256,21 +277,21 @@ struct probe {
     uint32_t step;
 };
 
-static inline struct probe probe_start(const struct map_table *t, uint64_t h)
+static inline struct probe probe_start(const struct map_geometry *g, uint64_t h)
 {
     uint64_t h1 = h >> 7;
-    if (t->probe_mask + 1 == t->groups)
-        return (struct probe){(uint32_t)h1 & t->probe_mask, 0};
+    if (g->probe_mask + 1 == g->groups)
+        return (struct probe){(uint32_t)h1 & g->probe_mask, 0};
     /* Lemire's range reduction: uniform over [0, groups) with one multiply */
-    return (struct probe){(uint32_t)(((uint64_t)(uint32_t)h1 * t->groups) >> 32), 0};
+    return (struct probe){(uint32_t)(((uint64_t)(uint32_t)h1 * g->groups) >> 32), 0};
 }
 
-static inline void probe_next(const struct map_table *t, struct probe *p)
+static inline void probe_next(const struct map_geometry *g, struct probe *p)
 {
     do {
         p->step++;
-        p->group = (p->group + p->step) & t->probe_mask;
-    } while (p->group >= t->groups);
+        p->group = (p->group + p->step) & g->probe_mask;
+    } while (p->group >= g->groups);
 }
 
 static inline uint8_t hash_h2(uint64_t h)
@@ -313,15 +334,24 @@ static inline void group_prefetch(const struct map_layout *lay, const char *grou
     __builtin_prefetch(group + lay->group_size - 1);
 }
 
-/* One body per key kind: `kind` is a constant in each caller, so the compare inlines. */
+/* Group g of the table a directory entry names, computed from the entry alone (the
+ * groups follow the header at table_offset). */
+static inline char *entry_group(const struct map_layout *lay, const struct map_dir_entry *e,
+                                uint32_t g)
+{
+    return (char *)e->table + lay->table_offset + (size_t)g * lay->group_size;
+}
+
+/* One body per key kind: `kind` is a constant in each caller, so the compare inlines.
+ * It reads nothing of the table's header: a lookup's only dependent miss is its group. */
 static inline __attribute__((always_inline)) char *
-table_find_kind(const gort_map *m, const struct map_table *t, const void *key, uint64_t h,
-          int kind)
+table_find_kind(const gort_map *m, const struct map_dir_entry *e, const void *key,
+                uint64_t h, int kind)
 {
     const struct map_layout *lay = &m->layout;
     uint8_t h2 = hash_h2(h);
-    for (struct probe p = probe_start(t, h);; probe_next(t, &p)) {
-        char *group = group_at(lay, t, p.group);
+    for (struct probe p = probe_start(&e->geom, h);; probe_next(&e->geom, &p)) {
+        char *group = entry_group(lay, e, p.group);
         group_prefetch(lay, group);
         ctrl_word ctrl = *group_ctrl(group);
         for (slot_bits c = match_h2(ctrl, h2); c; c = slot_bits_drop_first(c)) {

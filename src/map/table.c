@@ -55,8 +55,7 @@ struct map_table *gort__table_new(gort_map *m, uint32_t groups, uint8_t local_de
         return NULL;
     *t = (struct map_table){
         .capacity = groups * GROUP_SLOTS,
-        .groups = groups,
-        .probe_mask = pow2_at_least(groups) - 1,
+        .geom = {groups, pow2_at_least(groups) - 1},
         .local_depth = local_depth,
         .index = index,
         .bytes = bytes,
@@ -81,7 +80,7 @@ char *gort__table_put_new(const gort_map *m, struct map_table *t, uint64_t h)
 {
     const struct map_layout *lay = &m->layout;
     GORT_ASSERT(t->used < t->capacity - (t->capacity > GROUP_SLOTS)); /* room was counted */
-    for (struct probe p = probe_start(t, h);; probe_next(t, &p)) {
+    for (struct probe p = probe_start(&t->geom, h);; probe_next(&t->geom, &p)) {
         char *group = group_at(lay, t, p.group);
         slot_bits free_slots = match_empty_or_deleted(*group_ctrl(group));
         if (free_slots) {
@@ -102,7 +101,7 @@ put_kind(gort_map *m, struct map_table *t, const void *key, uint64_t h,
     uint8_t h2 = hash_h2(h);
     char *tomb_group = NULL;
     unsigned tomb_slot = 0;
-    for (struct probe p = probe_start(t, h);; probe_next(t, &p)) {
+    for (struct probe p = probe_start(&t->geom, h);; probe_next(&t->geom, &p)) {
         char *group = group_at(lay, t, p.group);
         group_prefetch(lay, group);
         ctrl_word ctrl = *group_ctrl(group);
@@ -166,7 +165,7 @@ void gort__table_each(const gort_map *m, const struct map_table *t,
                       void (*fn)(const gort_map *m, char *slot, void *arg), void *arg)
 {
     const struct map_layout *lay = &m->layout;
-    for (uint32_t g = 0; g < t->groups; g++) {
+    for (uint32_t g = 0; g < t->geom.groups; g++) {
         char *group = group_at(lay, t, g);
         for (slot_bits f = match_full(*group_ctrl(group)); f; f = slot_bits_drop_first(f))
             fn(m, slot_at(lay, group, slot_bits_first(f)), arg);
@@ -180,8 +179,8 @@ size_t gort__table_probe_length(const gort_map *m, const struct map_table *t, ch
         return 0;
     uint32_t home = (uint32_t)((size_t)(slot - t->group0) / m->layout.group_size);
     size_t length = 1;
-    for (struct probe p = probe_start(t, gort__map_hash(m, key)); p.group != home;
-         probe_next(t, &p))
+    for (struct probe p = probe_start(&t->geom, gort__map_hash(m, key)); p.group != home;
+         probe_next(&t->geom, &p))
         length++;
     return length;
 }
@@ -196,8 +195,8 @@ static void mark_probe_path(const gort_map *m, const struct map_table *t, char *
     const void *key = slot_key(&m->layout, slot);
     if (!map_key_self_equal(m, key))
         return; /* NaN-like keys are never looked up, so they need no path */
-    for (struct probe p = probe_start(t, gort__map_hash(m, key)); p.group != home;
-         probe_next(t, &p)) {
+    for (struct probe p = probe_start(&t->geom, gort__map_hash(m, key)); p.group != home;
+         probe_next(&t->geom, &p)) {
         ctrl_word ctrl = *group_ctrl(group_at(&m->layout, t, p.group));
         if (match_empty_or_deleted(ctrl))
             needed[p.group / 64] |= UINT64_C(1) << (p.group % 64);
@@ -208,7 +207,7 @@ static uint32_t unneeded_tombstones(const gort_map *m, const struct map_table *t
                                     const uint64_t *needed)
 {
     uint32_t count = 0;
-    for (uint32_t g = 0; g < t->groups; g++) {
+    for (uint32_t g = 0; g < t->geom.groups; g++) {
         if (!(needed[g / 64] >> (g % 64) & 1)) {
             ctrl_word ctrl = *group_ctrl(group_at(&m->layout, t, g));
             count += slot_bits_count(match_empty_or_deleted(ctrl) & ~match_empty(ctrl));
@@ -219,11 +218,11 @@ static uint32_t unneeded_tombstones(const gort_map *m, const struct map_table *t
 
 void gort__table_prune(gort_map *m, struct map_table *t)
 {
-    if (t->groups > MAX_TABLE_GROUPS || (uint64_t)table_tombstones(t) * 10 < t->capacity)
+    if (t->geom.groups > MAX_TABLE_GROUPS || (uint64_t)table_tombstones(t) * 10 < t->capacity)
         return;
     const struct map_layout *lay = &m->layout;
     uint64_t needed[MAX_TABLE_GROUPS / 64] = {0};
-    for (uint32_t g = 0; g < t->groups; g++) {
+    for (uint32_t g = 0; g < t->geom.groups; g++) {
         char *group = group_at(lay, t, g);
         for (slot_bits f = match_full(*group_ctrl(group)); f; f = slot_bits_drop_first(f))
             mark_probe_path(m, t, slot_at(lay, group, slot_bits_first(f)), g, needed);
@@ -231,7 +230,7 @@ void gort__table_prune(gort_map *m, struct map_table *t)
     uint32_t freed = unneeded_tombstones(m, t, needed);
     if ((uint64_t)freed * 10 < t->capacity)
         return; /* not worth it: the caller grows instead */
-    for (uint32_t g = 0; g < t->groups; g++) {
+    for (uint32_t g = 0; g < t->geom.groups; g++) {
         if (needed[g / 64] >> (g % 64) & 1)
             continue;
         ctrl_word *ctrl = group_ctrl(group_at(lay, t, g));
@@ -255,7 +254,7 @@ static void point_directory(gort_map *m, struct map_table *t)
 {
     size_t run = (size_t)1 << (m->global_depth - t->local_depth);
     for (size_t j = 0; j < run; j++)
-        m->dir[t->index + j] = t;
+        m->dir[t->index + j] = dir_entry(t);
 }
 
 static int grow(gort_map *m, struct map_table *t, uint32_t groups)
@@ -318,15 +317,15 @@ uint32_t gort__table_groups_for(const gort_map *m, uint32_t n)
 }
 
 /* Doubles the directory: entry i becomes entries 2i and 2i+1. */
-static void double_directory(gort_map *m, struct map_table **bigger)
+static void double_directory(gort_map *m, struct map_dir_entry *bigger)
 {
     for (size_t i = 0; i < m->dir_len; i++) {
-        struct map_table *t = m->dir[i];
-        bigger[2 * i] = bigger[2 * i + 1] = t;
+        struct map_table *t = m->dir[i].table;
+        bigger[2 * i] = bigger[2 * i + 1] = m->dir[i];
         if (t->index == i)
             t->index = 2 * i; /* once per table: at its first entry */
     }
-    gort__free(m->heap, m->dir, m->dir_len * sizeof *m->dir, _Alignof(void *));
+    gort__free(m->heap, m->dir, m->dir_len * sizeof *m->dir, DIR_ALIGN);
     gort__map_count_bytes(m, m->dir_len * sizeof *m->dir, 0);
     m->dir = bigger;
     m->dir_len *= 2;
@@ -339,12 +338,12 @@ static int split(gort_map *m, struct map_table *t)
     struct split_state s = {.from = t};
     gort__table_each(m, t, count_entry, &s);
     if (s.count[0] == 0 || s.count[1] == 0 || t->local_depth == 63)
-        return grow(m, t, t->groups * 2); /* the hash cannot tell them apart: oversize */
-    struct map_table **bigger = NULL;
+        return grow(m, t, t->geom.groups * 2); /* the hash cannot tell them apart: oversize */
+    struct map_dir_entry *bigger = NULL;
     if (t->local_depth == m->global_depth) {
         size_t bytes;
         if (!gort__size_mul(m->dir_len * 2, sizeof *m->dir, &bytes) ||
-            !(bigger = gort__alloc(m->heap, bytes, _Alignof(void *))))
+            !(bigger = gort__alloc(m->heap, bytes, DIR_ALIGN)))
             return GORT_ENOMEM;
     }
     uint8_t depth = t->local_depth + 1;
@@ -355,7 +354,7 @@ static int split(gort_map *m, struct map_table *t)
         if (s.half[0])
             gort__table_free(m, s.half[0]);
         if (bigger)
-            gort__free(m->heap, bigger, m->dir_len * 2 * sizeof *m->dir, _Alignof(void *));
+            gort__free(m->heap, bigger, m->dir_len * 2 * sizeof *m->dir, DIR_ALIGN);
         return GORT_ENOMEM;
     }
     gort__table_each(m, t, split_entry, &s);
@@ -372,11 +371,11 @@ static int split(gort_map *m, struct map_table *t)
 
 int gort__table_rehash(gort_map *m, struct map_table *t)
 {
-    if (t->groups < MAX_TABLE_GROUPS) {
-        uint32_t groups = t->groups * 2;
+    if (t->geom.groups < MAX_TABLE_GROUPS) {
+        uint32_t groups = t->geom.groups * 2;
         return grow(m, t, groups > MAX_TABLE_GROUPS ? MAX_TABLE_GROUPS : groups);
     }
-    if (t->groups > MAX_TABLE_GROUPS)
-        return grow(m, t, t->groups * 2); /* an oversize table stays oversize */
+    if (t->geom.groups > MAX_TABLE_GROUPS)
+        return grow(m, t, t->geom.groups * 2); /* an oversize table stays oversize */
     return split(m, t);
 }
