@@ -2,8 +2,8 @@
 """libgort benchmark driver: WORKLOADS.md on libgort and its peers, side by side, one run.
 
 Usage:
-    python3 benchmarks/run.py --build-dir BUILD [--quick] [--reps N] [--rows REGEX]
-                              [--impls REGEX] [--csv PATH]
+    python3 benchmarks/run.py --build-dir BUILD [--quick] [--reps N] [--rounds K]
+                              [--rows REGEX] [--impls REGEX] [--csv PATH]
 
 It builds the peer programs into BUILD/benchmarks/peers/ (cargo, go build, g++, gcc),
 uses BUILD/benchmarks/bench_gort (built by meson/ninja, never by this script), runs the
@@ -11,6 +11,11 @@ context probes, then every selected implementation of every selected row, and pr
 table: per row and implementation the median, min-max, ratio implementation/libgort and
 checksum. It writes the same figures to a CSV (default BUILD/benchmarks/results.csv, or
 results-quick.csv with --quick). Python 3 standard library only.
+
+--rounds K runs each row's implementations one after another K times over (each time
+with --reps repetitions) and reports the median of all K x reps figures. On a VM whose
+speed changes for tens of seconds at a time, one round can put one implementation in a
+fast spell and the next in a slow one; interleaved rounds spread the spells over all.
 
 --quick is the smoke mode run by the test suite: N = 10,000 per row (1,000 round trips
 for chan_unbuf_pingpong) and 2 repetitions.
@@ -835,6 +840,33 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def run_impl_round(row: Row, impl: Impl, n: int, reps: int, into: Optional[Outcome],
+                   exes: Dict[str, Path], workloads: Dict[str, List[str]],
+                   quick: bool) -> Outcome:
+    """One round of one implementation of a row: a new Outcome, or (into) its figures
+    appended to an earlier round's (an error then replaces them: the run is unusable)."""
+    workload = impl.workload or row.id
+    if impl.na:
+        return Outcome(row, impl, n, reps)
+    if impl.program not in exes:
+        return Outcome(row, impl, n, reps, error=f"not run: program {impl.program!r} is "
+                                                 f"unavailable (see its error below)")
+    if workload not in workloads[impl.program]:
+        return Outcome(row, impl, n, reps,
+                       error=f"{impl.program} does not implement workload {workload!r}")
+    log(f"running {row.id} / {impl.program} (N={n:,}, {reps} reps)")
+    o = run_one(exes[impl.program], row, impl, n, reps,
+                QUICK_RUN_TIMEOUT_S if quick else RUN_TIMEOUT_S)
+    if into is None:
+        return o
+    if o.ok:
+        into.values.extend(o.values)
+        into.reps += reps
+    else:
+        into.error = o.error
+    return into
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build-dir", required=True, type=Path, help="meson build directory")
@@ -843,6 +875,9 @@ def main() -> int:
                          f"round trips), {QUICK_REPS} reps")
     ap.add_argument("--reps", type=int, help=f"repetitions (default {FULL_REPS}, quick "
                                              f"{QUICK_REPS})")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run every row's implementations in turn this many times over "
+                         "(default 1); figures are the median over all rounds")
     ap.add_argument("--rows", default="", help="only rows whose id matches this regex")
     ap.add_argument("--impls", default="",
                     help="only implementations whose program key (gort, rust, cxx, tbb, go, "
@@ -855,6 +890,8 @@ def main() -> int:
     reps = args.reps if args.reps is not None else (QUICK_REPS if args.quick else FULL_REPS)
     if not 1 <= reps <= 1000:
         ap.error("--reps must be in 1..1000")
+    if not 1 <= args.rounds <= 100:
+        ap.error("--rounds must be in 1..100")
     if not args.quick and reps < FULL_REPS:
         log(f"warning: {reps} repetitions; WORKLOADS.md asks for at least {FULL_REPS}")
     try:
@@ -904,24 +941,17 @@ def main() -> int:
     outcomes: List[Outcome] = []
     for row in rows:
         n = row.quick_n if args.quick else row.n
-        for impl in selected[row.id]:
-            workload = impl.workload or row.id
-            if impl.na:
-                outcomes.append(Outcome(row, impl, n, reps))
-                continue
-            if impl.program not in exes:
-                o = Outcome(row, impl, n, reps, error=f"not run: program {impl.program!r} is unavailable "
-                                     f"(see its error below)")
-            elif workload not in workloads[impl.program]:
-                o = Outcome(row, impl, n, reps,
-                            error=f"{impl.program} does not implement workload {workload!r}")
-            else:
-                log(f"running {row.id} / {impl.program} (N={n:,}, {reps} reps)")
-                o = run_one(exes[impl.program], row, impl, n, reps,
-                            QUICK_RUN_TIMEOUT_S if args.quick else RUN_TIMEOUT_S)
+        row_outcomes = [run_impl_round(row, impl, n, reps, None, exes, workloads, args.quick)
+                        for impl in selected[row.id]]
+        for done in range(1, args.rounds):
+            log(f"{row.id}: round {done + 1} of {args.rounds}")
+            for impl, o in zip(selected[row.id], row_outcomes):
+                if o.ok and not impl.na:
+                    run_impl_round(row, impl, n, reps, o, exes, workloads, args.quick)
+        for o in row_outcomes:
             if not o.ok:
-                failures.append(f"{row.id} / {impl.label}: {o.error}")
-            outcomes.append(o)
+                failures.append(f"{row.id} / {o.impl.label}: {o.error}")
+        outcomes.extend(row_outcomes)
 
     # Report.
     print(f"libgort benchmarks ({'quick smoke run' if args.quick else 'full run'}), "
