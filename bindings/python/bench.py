@@ -7,6 +7,9 @@ Each row times the same work both ways (best of N repetitions) and prints ns per
 operation and the ratio gort / native (below 1: gort is faster). Rows:
   map insert / hit      Map(int, int) vs dict, N distinct keys
   word count            Map(str, int) vs dict, counting words of a generated text
+  get loop / get_many   looking up N/2 keys, all present, in Map(int, int) and
+                        Map(str, int): [m.get(k) for k in keys], then m.get_many(keys)
+                        (one gort_map_get_n call), each against [d.get(k) for k in keys]
   chan SPSC             Chan(int, 1024) vs queue.Queue(1024), one producer thread and one
                         consumer thread, N messages (the target: gort must be faster)
   chan SPSC str/object  the same with Chan(str, 1024) carrying str(i), and with
@@ -56,6 +59,16 @@ def map_hit(m, n):
         for k in keys:
             total += m[k]
         return total
+    return run
+
+
+def lookup(m, keys, many=False):
+    """[m.get(k) for k in keys], or m.get_many(keys), over a map holding every key."""
+    for i, k in enumerate(keys):
+        m[k] = i
+
+    def run():
+        return len(m.get_many(keys) if many else [m.get(k) for k in keys])
     return run
 
 
@@ -126,6 +139,8 @@ def main():
     rng = random.Random(1)
     vocabulary = [f"w{i}" for i in range(5000)]
     words = [rng.choice(vocabulary) for _ in range(n)]
+    int_keys = [i * 2654435761 % (1 << 40) for i in range(n // 2)]
+    str_keys = [f"key {k}" for k in int_keys]
 
     rows = [
         ("map insert", n, map_insert(lambda: gort.Map(int, int), n),
@@ -133,6 +148,12 @@ def main():
         ("map hit", n, map_hit(gort.Map(int, int), n), map_hit({}, n)),
         ("word count", n, word_count(lambda: gort.Map(str, int), words),
          word_count(dict, words)),
+        ("get loop int", n // 2, lookup(gort.Map(int, int), int_keys), lookup({}, int_keys)),
+        ("get_many int", n // 2, lookup(gort.Map(int, int), int_keys, many=True),
+         lookup({}, int_keys)),
+        ("get loop str", n // 2, lookup(gort.Map(str, int), str_keys), lookup({}, str_keys)),
+        ("get_many str", n // 2, lookup(gort.Map(str, int), str_keys, many=True),
+         lookup({}, str_keys)),
         ("chan SPSC int", n, chan_spsc(lambda: gort.Chan(int, 1024), n, int),
          queue_spsc(n, int)),
         ("chan SPSC str", n, chan_spsc(lambda: gort.Chan(str, 1024), n, str),

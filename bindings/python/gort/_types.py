@@ -2,7 +2,9 @@
 
 A Type turns a Python value into a ctypes buffer libgort copies from (`encode`), reads a
 value libgort lends (`decode`, `decode_at`: a copy for Python, the container keeps its
-own), and takes over a value libgort hands out owned, as a receive does (`adopt`).
+own), and takes over a value libgort hands out owned, as a receive does (`adopt`). For
+the calls that take or fill n values at once, `pack` lays out a list as one C array and
+`unpack` reads one back.
 """
 import ctypes
 import struct
@@ -21,10 +23,12 @@ class Type:
     owns_refs = False  # values hold references the receiver must drop
     is_object = False
     codec_kind = None  # the accelerator's name for the conversion (None: the type's name)
+    format = None  # the struct format of one value, where there is one (numbers, bool)
 
     def __init__(self, name, ptr):
         self.name = name
         self.ptr = ptr  # gort_type *: builtins are static, object_ lives as long as we do
+        self.size = ctypes.sizeof(self.ctype)  # bytes per value in a C array
         # How the C accelerator converts values of this type (None without it).
         self.codec = _accel.codec(self.codec_kind or name, ptr, name)
         # Out: where libgort writes one value and a flag (a receive's ok, a lookup's
@@ -46,6 +50,22 @@ class Type:
         """`value` as the argument of a `const void *value` parameter: the hot paths'
         encode (packed bytes where the type allows: half the cost of a ctypes object)."""
         return ctypes.byref(self.encode(value))
+
+    def pack(self, values):
+        """`values` (a list) as one C array of this type, to pass where libgort reads n
+        values (gort_map_get_n's keys). Raises what arg raises, for the first value it
+        refuses. As with arg, an object's pointer is borrowed: the caller keeps `values`
+        alive until the call returns."""
+        return b"".join(map(self.arg, values))  # arg packs every type but str and bytes
+
+    def unpack(self, array):
+        """The Python values in `array`, a ctypes array of n * size bytes that libgort
+        filled with values borrowed from a container (copies for Python)."""
+        if self.format:
+            return memoryview(array).cast("B").cast(self.format).tolist()
+        address = ctypes.addressof(array)
+        return [self.decode_at(address + offset)
+                for offset in range(0, ctypes.sizeof(array), self.size)]
 
     def out(self):
         """(Out, its address, the address of its flag), from the pool when it can;
@@ -79,8 +99,9 @@ class _Int(Type):
         super().__init__(name, ptr)
         self.lo = -(1 << (bits - 1)) if signed else 0
         self.hi = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
-        self._pack = struct.Struct({8: "b", 16: "h", 32: "i", 64: "q"}[bits]
-                                   if signed else {8: "B", 16: "H", 32: "I", 64: "Q"}[bits]).pack
+        self.format = ({8: "b", 16: "h", 32: "i", 64: "q"} if signed else
+                       {8: "B", 16: "H", 32: "I", 64: "Q"})[bits]
+        self._pack = struct.Struct(self.format).pack
 
     def arg(self, value):
         try:
@@ -88,6 +109,12 @@ class _Int(Type):
         except struct.error:
             self.encode(value)  # raises the precise TypeError or OverflowError
             raise
+
+    def pack(self, values):
+        try:
+            return struct.pack(f"{len(values)}{self.format}", *values)  # a sixth of arg's cost
+        except struct.error:
+            return super().pack(values)  # value by value: raises arg's precise error
 
     def encode(self, value):
         if value.__class__ is not int and not isinstance(value, int):
@@ -101,7 +128,8 @@ class _Float(Type):
     def __init__(self, name, ptr, ctype):
         self.ctype = ctype
         super().__init__(name, ptr)
-        self._pack = struct.Struct("f" if ctype is ctypes.c_float else "d").pack
+        self.format = "f" if ctype is ctypes.c_float else "d"
+        self._pack = struct.Struct(self.format).pack
 
     def arg(self, value):
         if value.__class__ is not float:
@@ -121,6 +149,7 @@ class _Float(Type):
 class _Bool(Type):
     ctype = ctypes.c_bool
     codec_kind = "bool"
+    format = "?"
 
     def encode(self, value):
         if value.__class__ is not bool:
@@ -141,15 +170,16 @@ class _Bool(Type):
 _BYTES_DATA = bytes.__basicsize__ - 1
 _pack_str = struct.Struct("PN").pack
 _unpack_str = struct.Struct("PN").unpack_from
+_iter_unpack_str = struct.Struct("PN").iter_unpack
 
 
 class _StrArg:
-    """A gort_str argument: ctypes passes _as_parameter_ (the packed {ptr, len}); `data`
-    keeps the bytes alive until the call has copied them."""
+    """A gort_str argument, or an array of them: ctypes passes _as_parameter_ (the packed
+    {ptr, len} pairs); `data` keeps the bytes alive until the call has read them."""
     __slots__ = ("_as_parameter_", "data")
 
-    def __init__(self, data):
-        self._as_parameter_ = _pack_str(id(data) + _BYTES_DATA, len(data))
+    def __init__(self, packed, data):
+        self._as_parameter_ = packed
         self.data = data
 
 
@@ -176,11 +206,21 @@ class _Bytes(Type):
         return buf
 
     def arg(self, value):
-        return _StrArg(self.to_bytes(value))
+        data = self.to_bytes(value)
+        return _StrArg(_pack_str(id(data) + _BYTES_DATA, len(data)), data)
+
+    def pack(self, values):
+        data = [self.to_bytes(v) for v in values]
+        return _StrArg(b"".join([_pack_str(id(d) + _BYTES_DATA, len(d)) for d in data]), data)
 
     def get(self, out):
         ptr, length = _unpack_str(out)  # out.value is at offset 0
         return self.from_bytes(ctypes.string_at(ptr, length) if length else b"")
+
+    def unpack(self, array):
+        string_at, from_bytes = ctypes.string_at, self.from_bytes  # as get does, inlined
+        return [from_bytes(string_at(ptr, length) if length else b"")
+                for ptr, length in _iter_unpack_str(array)]
 
     def take(self, out):
         try:
