@@ -296,8 +296,8 @@ static void drop_one(gort_map *m, gort_type *type, bool indirect, void *at)
     }
 }
 
-/* Copies a new entry into a free slot. On error nothing is retained or allocated. */
-/* entry_fill for keys or values that own references or live out of line. */
+/* entry_fill for keys or values that own references or live out of line. On error
+ * nothing is retained or allocated. */
 static __attribute__((noinline)) int entry_fill_owned(gort_map *m, char *slot,
                                                       const void *key, const void *value)
 {
@@ -641,7 +641,7 @@ lookup_emit(const gort_map *m, struct lookup_batch *b, size_t i, const char *slo
     b->hits += slot != NULL;
 }
 
-/* The home group of key i, whose hash and directory entry stage 1 recorded. */
+/* The home group of the key in ring slot r (its hash and directory entry are there). */
 static inline char *lookup_home(const gort_map *m, const struct lookup_batch *b, size_t r)
 {
     const struct map_dir_entry *e = b->entry[r];

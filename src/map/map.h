@@ -393,6 +393,7 @@ struct map_claim {
  * (prune or rehash). Nothing changes until the commit. */
 char *gort__table_put(gort_map *m, struct map_table *t, const void *key, uint64_t h,
                       struct map_claim *claim);
+/* Marks slot i of group full with H2 of h and counts it. */
 static inline void table_occupy(struct map_table *t, char *group, unsigned i, uint64_t h)
 {
     ctrl_word *ctrl = group_ctrl(group);
@@ -400,6 +401,7 @@ static inline void table_occupy(struct map_table *t, char *group, unsigned i, ui
     t->used++;
 }
 
+/* Commits a slot put claimed, once the entry is written there. */
 static inline void table_commit(struct map_table *t, const struct map_claim *claim,
                                 uint64_t h)
 {
