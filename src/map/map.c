@@ -790,8 +790,9 @@ static char *table_claim(gort_map *m, const void *key, uint64_t h,
                          struct map_claim *claim, struct map_table **table, int *status)
 {
     for (;;) {
-        struct map_table *t = m->dir[dir_index(m, h)].table;
-        char *slot = gort__table_put(m, t, key, h, claim);
+        const struct map_dir_entry *e = &m->dir[dir_index(m, h)];
+        struct map_table *t = e->table;
+        char *slot = gort__table_put(m, e, key, h, claim);
         if (slot) {
             *table = t;
             return slot;

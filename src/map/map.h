@@ -388,11 +388,12 @@ struct map_claim {
     bool tombstone; /* reusing a tombstone: no growth is used up */
 };
 
-/* Put: the key's slot (claim->group == NULL), or a free slot for it described by
- * *claim (commit it once the entry is written), or NULL when the table needs room
- * (prune or rehash). Nothing changes until the commit. */
-char *gort__table_put(gort_map *m, struct map_table *t, const void *key, uint64_t h,
-                      struct map_claim *claim);
+/* Put, in the table directory entry e names (probing from the entry's copy of the
+ * geometry, as lookups do): the key's slot (claim->group == NULL), or a free slot for it
+ * described by *claim (commit it once the entry is written), or NULL when the table
+ * needs room (prune or rehash). Nothing changes until the commit. */
+char *gort__table_put(gort_map *m, const struct map_dir_entry *e, const void *key,
+                      uint64_t h, struct map_claim *claim);
 /* Marks slot i of group full with H2 of h and counts it. */
 static inline void table_occupy(struct map_table *t, char *group, unsigned i, uint64_t h)
 {

@@ -94,15 +94,15 @@ char *gort__table_put_new(const gort_map *m, struct map_table *t, uint64_t h)
 }
 
 static inline __attribute__((always_inline)) char *
-put_kind(gort_map *m, struct map_table *t, const void *key, uint64_t h,
+put_kind(gort_map *m, const struct map_dir_entry *e, const void *key, uint64_t h,
          struct map_claim *claim, int kind)
 {
     const struct map_layout *lay = &m->layout;
     uint8_t h2 = hash_h2(h);
     char *tomb_group = NULL;
     unsigned tomb_slot = 0;
-    for (struct probe p = probe_start(&t->geom, h);; probe_next(&t->geom, &p)) {
-        char *group = group_at(lay, t, p.group);
+    for (struct probe p = probe_start(&e->geom, h);; probe_next(&e->geom, &p)) {
+        char *group = entry_group(lay, e, p.group);
         group_prefetch(lay, group);
         ctrl_word ctrl = *group_ctrl(group);
         for (slot_bits c = match_h2(ctrl, h2); c; c = slot_bits_drop_first(c)) {
@@ -123,7 +123,7 @@ put_kind(gort_map *m, struct map_table *t, const void *key, uint64_t h,
          * else take this group's first empty slot if the table may still grow */
         if (tomb_group) {
             *claim = (struct map_claim){tomb_group, tomb_slot, true};
-        } else if (t->growth_left == 0) {
+        } else if (e->table->growth_left == 0) {
             return NULL;
         } else {
             *claim = (struct map_claim){group, slot_bits_first(empty), false};
@@ -132,18 +132,18 @@ put_kind(gort_map *m, struct map_table *t, const void *key, uint64_t h,
     }
 }
 
-char *gort__table_put(gort_map *m, struct map_table *t, const void *key, uint64_t h,
-                      struct map_claim *claim)
+char *gort__table_put(gort_map *m, const struct map_dir_entry *e, const void *key,
+                      uint64_t h, struct map_claim *claim)
 {
     switch (m->layout.key_kind) {
     case KEY_WORD64:
-        return put_kind(m, t, key, h, claim, KEY_WORD64);
+        return put_kind(m, e, key, h, claim, KEY_WORD64);
     case KEY_WORD32:
-        return put_kind(m, t, key, h, claim, KEY_WORD32);
+        return put_kind(m, e, key, h, claim, KEY_WORD32);
     case KEY_STR:
-        return put_kind(m, t, key, h, claim, KEY_STR);
+        return put_kind(m, e, key, h, claim, KEY_STR);
     default:
-        return put_kind(m, t, key, h, claim, KEY_GENERIC);
+        return put_kind(m, e, key, h, claim, KEY_GENERIC);
     }
 }
 
