@@ -5,7 +5,8 @@
 //!     cargo run --release --offline --example bench -- --quick # a smoke run
 //!
 //! Every row prints ns per operation for gort and for std, and the ratio gort / std
-//! (above 1: gort is slower). Each figure is the best of the repetitions.
+//! (above 1: gort is slower); the `get_many` rows compare it with a loop of `get`
+//! (ns per key; below 1: the batch is faster). Each figure is the best of the repetitions.
 
 use gort::{sys, Chan, Map, Slice};
 use std::collections::HashMap;
@@ -101,6 +102,41 @@ fn map_i64(cfg: &Config) {
         consume(sum);
     });
     row("Map<i64,i64> lookup hit", hit_gort, "HashMap (SipHash)", hit_std);
+}
+
+/// `get_many` (one `gort_map_get_n` call) against a loop of `get` over the same keys, all
+/// present, in random order: 100,000 lookups in a map of 100,000 and of `map_n` entries.
+fn map_get_many(cfg: &Config) {
+    let n = 100_000;
+    for size in [n, cfg.map_n.max(n)] {
+        let mut m = Map::<i64, i64>::new().unwrap();
+        for k in shuffled(size) {
+            m.insert(k, k).unwrap();
+        }
+        let keys: Vec<i64> = shuffled(size).into_iter().take(n).collect();
+        let loop_ns = best_ns(cfg.reps, n, || {
+            let found: Vec<Option<i64>> = keys.iter().map(|k| m.get(k)).collect();
+            consume(found);
+        });
+        let many_ns = best_ns(cfg.reps, n, || {
+            consume(m.get_many(&keys).unwrap());
+        });
+        row(&format!("Map<i64,i64> get_many, {}k map", size / 1000), many_ns, "a Map::get loop", loop_ns);
+    }
+    let words: Vec<String> = shuffled(n).iter().map(|i| format!("w{}x{}", i, i % 97)).collect();
+    let mut m = Map::<String, i64>::new().unwrap();
+    for (i, w) in words.iter().enumerate() {
+        m.insert(w, i as i64).unwrap();
+    }
+    let keys: Vec<&str> = words.iter().rev().map(String::as_str).collect();
+    let loop_ns = best_ns(cfg.reps, n, || {
+        let found: Vec<Option<i64>> = keys.iter().map(|&k| m.get(k)).collect();
+        consume(found);
+    });
+    let many_ns = best_ns(cfg.reps, n, || {
+        consume(m.get_many(&keys).unwrap());
+    });
+    row(&format!("Map<String,i64> get_many, {}k map", n / 1000), many_ns, "a Map::get loop", loop_ns);
 }
 
 /// A Zipf-like text: word i of the vocabulary appears about 1/(i+1) as often as word 0.
@@ -281,6 +317,7 @@ fn main() {
     );
     println!("{:<34} {:>9} {:>9}  {:<24} {:>6}", "workload", "gort", "std", "std peer", "ratio");
     map_i64(&cfg);
+    map_get_many(&cfg);
     word_count(&cfg);
     spsc(&cfg);
     slice_push(&cfg);

@@ -121,6 +121,55 @@ impl<K: Elem, V: Elem> Map<K, V> {
         Some(unsafe { V::from_borrowed(out.assume_init_ref()) })
     }
 
+    /// Copies of the values stored for each of `keys`, in order: what [`get`](Map::get)
+    /// returns for every key, in one call (`gort_map_get_n`), which overlaps the lookups'
+    /// cache misses and crosses the FFI once (beyond Go).
+    ///
+    /// ```
+    /// let mut m = gort::Map::<String, i64>::new()?;
+    /// m.insert("a", 1)?;
+    /// assert_eq!(m.get_many(&["a", "b", "a"])?, [Some(1), None, Some(1)]);
+    /// # Ok::<(), gort::Error>(())
+    /// ```
+    ///
+    /// Fails only where libgort refuses a key, before looking anything up: a string key
+    /// longer than 2^48 bytes is [`Error::Overflow`] (for which `get` returns `None`).
+    pub fn get_many<Q: AsRaw<K>>(&self, keys: &[Q]) -> Result<Vec<Option<V>>> {
+        let n = keys.len();
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        // The keys in their C layout, as get() makes one: a string's gort_str borrows
+        // its bytes from `keys`, which outlives the call.
+        let raw_keys: Vec<K::Raw> = keys.iter().map(AsRaw::as_raw).collect();
+        let mut values: Vec<MaybeUninit<V::Raw>> = Vec::with_capacity(n);
+        // SAFETY: capacity n, and MaybeUninit needs no initialisation.
+        unsafe { values.set_len(n) };
+        let mut found: Vec<c_int> = vec![0; n];
+        // SAFETY: n valid keys of the map's key type laid out as its descriptor (stride
+        // size_of::<K::Raw>(), the descriptor's size, checked at creation), room for n
+        // values and n ints; a reader call, allowed alongside other readers.
+        let hits = unsafe {
+            sys::gort_map_get_n(
+                self.ptr(),
+                raw_keys.as_ptr().cast(),
+                n,
+                values.as_mut_ptr().cast(),
+                found.as_mut_ptr(),
+            )
+        };
+        if hits < 0 {
+            check(c_int::try_from(hits).unwrap_or(c_int::MIN))?;
+        }
+        debug_assert_eq!(hits as usize, found.iter().filter(|&&f| f != 0).count());
+        let copy_out = |(value, &found): (&MaybeUninit<V::Raw>, &c_int)| {
+            // SAFETY: found: libgort wrote the stored value there, borrowed; &self keeps
+            // the map unchanged until it is copied out, here.
+            (found != 0).then(|| unsafe { V::from_borrowed(value.assume_init_ref()) })
+        };
+        Ok(values.iter().zip(&found).map(copy_out).collect())
+    }
+
     /// Whether `key` is present.
     pub fn contains_key<Q: AsRaw<K>>(&self, key: Q) -> bool {
         let k = key.as_raw();

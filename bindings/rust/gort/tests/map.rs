@@ -3,8 +3,9 @@
 mod common;
 
 use common::{assert_no_leaks, live};
-use gort::{Error, Map};
+use gort::{Elem, Error, Map};
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Debug;
 use std::sync::Arc;
 
 #[test]
@@ -252,5 +253,235 @@ fn no_leaks_in_a_private_heap() {
         drop(iter);
         drop(copy);
         drop(m);
+    });
+}
+
+/// Asserts that `get_many(probes)` is `get` on every probe, and returns how many were found.
+fn get_many_agrees<K: Elem, V: Elem + PartialEq + Debug>(m: &Map<K, V>, probes: &[K]) -> usize {
+    let each: Vec<Option<V>> = probes.iter().map(|k| m.get(k)).collect();
+    let many = m.get_many(probes).unwrap();
+    assert_eq!(many, each, "get_many differs from get on {} keys", probes.len());
+    many.iter().filter(|v| v.is_some()).count()
+}
+
+/// Inserts `keys[i] -> value(i)`, then checks `probes` (present and absent keys, some
+/// repeated) against `get`; returns how many probes were found.
+fn get_many_agrees_after_insert<K: Elem, V: Elem + PartialEq + Debug>(
+    keys: &[K],
+    value: impl Fn(usize) -> V,
+    probes: &[K],
+) -> usize {
+    let mut m = Map::<K, V>::new().unwrap();
+    for (i, k) in keys.iter().enumerate() {
+        m.insert(k, value(i)).unwrap();
+    }
+    get_many_agrees(&m, probes)
+}
+
+macro_rules! get_many_agrees_for_integers {
+    ($($t:ty),*) => {$(
+        // 60 keys (a table), probed with 0..120: every even probe present, every odd absent.
+        let keys: Vec<$t> = (0..60u8).map(|i| (i * 2) as $t).collect();
+        let probes: Vec<$t> = (0..120u8).chain([118, 0, 1]).map(|i| i as $t).collect();
+        let hits = get_many_agrees_after_insert(&keys, |i| i as u64 * 3, &probes);
+        assert_eq!(hits, 62, "{}", stringify!($t));
+    )*};
+}
+
+#[test]
+fn get_many_agrees_with_get_for_integer_and_float_keys() {
+    get_many_agrees_for_integers!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+    // Go's float keys: +0 finds -0, NaN finds nothing (not even the NaN stored).
+    let keys = [-0.0, 1.5, f64::NAN, f64::INFINITY, -3.25];
+    let probes = [0.0, -0.0, f64::NAN, 1.5, 2.5, f64::INFINITY, f64::NEG_INFINITY, -3.25];
+    assert_eq!(get_many_agrees_after_insert(&keys, |i| i as f32, &probes), 5);
+    let keys: Vec<f32> = keys.iter().map(|&k| k as f32).collect();
+    let probes: Vec<f32> = probes.iter().map(|&k| k as f32).collect();
+    assert_eq!(get_many_agrees_after_insert(&keys, |i| i as f64, &probes), 5);
+
+    assert_eq!(get_many_agrees_after_insert(&[true], |_| 'x' as u32, &[false, true, false, true]), 2);
+}
+
+#[test]
+fn get_many_agrees_with_get_for_string_keys() {
+    let words: Vec<String> = common::TEXT.split(' ').map(String::from).collect();
+    let mut m = Map::<String, String>::new().unwrap();
+    for w in words.iter().step_by(2) {
+        m.insert(w, w.to_uppercase()).unwrap();
+    }
+    m.insert("", "empty").unwrap();
+    m.insert("nul\0inside", "nul").unwrap();
+    let mut probes = words.clone();
+    probes.extend(["", "nul", "nul\0inside", "absent", "THE", "the "].map(String::from));
+    let hits = get_many_agrees(&m, &probes);
+    assert!(0 < hits && hits < probes.len(), "{} of {}", hits, probes.len());
+
+    // The borrowed forms get accepts: &str, &String.
+    let strs: Vec<&str> = probes.iter().map(String::as_str).collect();
+    assert_eq!(m.get_many(&strs).unwrap(), m.get_many(&probes).unwrap());
+    let refs: Vec<&String> = probes.iter().collect();
+    assert_eq!(m.get_many(&refs).unwrap(), m.get_many(&probes).unwrap());
+    assert_eq!(
+        m.get_many(&["the", "slow", ""]).unwrap(),
+        [Some("THE".to_string()), None, Some("empty".to_string())]
+    );
+
+    // Exact bytes, not UTF-8, as Vec<u8> keys and &[u8] probes.
+    let keys = [vec![0xffu8, 0xfe], vec![], b"abc".to_vec()];
+    let probes = [vec![0xffu8], vec![0xff, 0xfe], vec![], b"abc".to_vec(), b"abcd".to_vec()];
+    assert_eq!(get_many_agrees_after_insert(&keys, |i| i as i8, &probes), 3);
+    let mut bytes = Map::<Vec<u8>, i32>::new().unwrap();
+    bytes.insert(&b"\xff\xfe"[..], 1).unwrap();
+    assert_eq!(bytes.get_many(&[&b"\xff\xfe"[..], &b"\xff"[..]]).unwrap(), [Some(1), None]);
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Point {
+    x: i32,
+    y: i32,
+}
+// SAFETY: repr(C), two i32 fields: no padding, no pointers, any bits valid.
+unsafe impl gort::Pod for Point {}
+
+#[test]
+fn get_many_agrees_with_get_for_pod_array_and_unit_keys() {
+    let points: Vec<Point> = (0..40).map(|i| Point { x: i, y: -i }).collect();
+    let probes: Vec<Point> = (0..80).map(|i| Point { x: i / 2, y: -(i / 2) * (i % 2) }).collect();
+    assert_eq!(get_many_agrees_after_insert(&points, |i| points[i], &probes), 41);
+
+    // 3-byte keys (hashed generically) and 136-byte keys (stored behind a pointer, but
+    // passed to get_many inline, as get takes them).
+    let small: Vec<[u8; 3]> = (0..50u8).map(|i| [i, i ^ 0x55, 7]).collect();
+    let probes: Vec<[u8; 3]> = (0..100u8).map(|i| [i, i ^ 0x55, 7]).collect();
+    assert_eq!(get_many_agrees_after_insert(&small, |i| [i as u16; 5], &probes), 50);
+    let large: Vec<[u64; 17]> = (0..30u64).map(|i| [i; 17]).collect();
+    let mut probes: Vec<[u64; 17]> = (0..60u64).map(|i| [i; 17]).collect();
+    probes[3][16] = 0; // differs from key 3 in its last word only
+    assert_eq!(get_many_agrees_after_insert(&large, |i| i.to_string(), &probes), 29);
+
+    // A zero-size key type: one key in all, and a set of i64 (zero-size values).
+    assert_eq!(get_many_agrees_after_insert(&[()], |_| 5u8, &[(), ()]), 2);
+    assert_eq!(get_many_agrees_after_insert(&[], |_| 5u8, &[(), ()]), 0);
+    assert_eq!(get_many_agrees_after_insert(&[1i64, 3], |_| (), &[0, 1, 2, 3]), 2);
+}
+
+#[test]
+fn get_many_agrees_with_get_for_arc_keys_and_counts_exactly() {
+    let keys: Vec<Arc<u32>> = (0..20).map(Arc::new).collect();
+    let values: Vec<Arc<String>> = (0..20).map(|i| Arc::new(i.to_string())).collect();
+    let mut m = Map::<Arc<u32>, Arc<String>>::new().unwrap();
+    for (k, v) in keys.iter().zip(&values).step_by(2) {
+        m.insert(k, v).unwrap();
+    }
+    let mut probes = keys.clone();
+    probes.push(Arc::new(0)); // equal contents, another pointer: absent (identity keys)
+    let got = m.get_many(&probes).unwrap();
+    assert_eq!(got.iter().filter(|v| v.is_some()).count(), 10);
+    for (v, k) in got.iter().zip(&probes) {
+        assert_eq!(v.as_ref().map(Arc::as_ptr), m.get(k).as_ref().map(Arc::as_ptr));
+    }
+    // Each value found is a new count; the map's count stays, nothing else is taken.
+    assert_eq!(Arc::strong_count(&values[0]), 3);
+    assert_eq!(Arc::strong_count(&values[1]), 1);
+    drop(got);
+    drop(probes);
+    assert_eq!((Arc::strong_count(&keys[0]), Arc::strong_count(&values[0])), (2, 2));
+    assert_eq!((Arc::strong_count(&keys[1]), Arc::strong_count(&values[1])), (1, 1));
+
+    // Go's nillable pointer: None is a key too; &Arc probes are accepted as for get.
+    let mut nil = Map::<Option<Arc<u32>>, i64>::new().unwrap();
+    nil.insert(None, -1).unwrap();
+    nil.insert(&keys[0], 0).unwrap();
+    let probes = [None, Some(keys[0].clone()), Some(keys[1].clone())];
+    assert_eq!(get_many_agrees(&nil, &probes), 2);
+    assert_eq!(nil.get_many(&[&keys[1], &keys[0]]).unwrap(), [None, Some(0)]);
+    drop(nil);
+    assert_eq!(Arc::strong_count(&keys[0]), 3); // m's stored copy and the probe clone
+}
+
+#[test]
+fn get_many_of_no_keys() {
+    let mut m = Map::<String, i64>::new().unwrap();
+    assert!(m.get_many::<&str>(&[]).unwrap().is_empty());
+    assert_eq!(m.get_many(&["a"]).unwrap(), [None], "an empty map finds nothing");
+    m.insert("a", 1).unwrap();
+    assert!(m.get_many::<String>(&[]).unwrap().is_empty());
+}
+
+#[test]
+fn get_many_in_small_mode_and_table_mode() {
+    // Long strings that differ only in the middle: a small map compares lengths and
+    // the first and last 8 bytes first, so this checks it then compares the rest.
+    let long = |c: char| format!("prefix--{}--suffix", c.to_string().repeat(20));
+    let mut ints = Map::<i64, i64>::new().unwrap();
+    let mut strs = Map::<String, i64>::new().unwrap();
+    for i in 0..6 {
+        ints.insert(i * 7, i).unwrap();
+        strs.insert(long((b'a' + i as u8) as char), i).unwrap();
+    }
+    let (s, t) = (ints.stats(), strs.stats());
+    assert_eq!((s.directory_len, s.entries, t.directory_len, t.entries), (0, 6, 0, 6), "small mode");
+    let int_probes: Vec<i64> = (0..50).collect();
+    let str_probes: Vec<String> = ('a'..='z').map(long).chain(["a", ""].map(String::from)).collect();
+    assert_eq!(get_many_agrees(&ints, &int_probes), 6);
+    assert_eq!(get_many_agrees(&strs, &str_probes), 6);
+
+    for i in 6..5000 {
+        ints.insert(i * 7, i).unwrap();
+        strs.insert(format!("key {}", i * 7), i).unwrap();
+    }
+    assert!(ints.stats().directory_len >= 1 && strs.stats().directory_len >= 1, "table mode");
+    let int_probes: Vec<i64> = (0..40_000).collect();
+    let str_probes: Vec<String> =
+        (0..40_000).map(|i| format!("key {}", i)).chain(["", "key"].map(String::from)).collect();
+    assert_eq!(get_many_agrees(&ints, &int_probes), 5000);
+    assert_eq!(get_many_agrees(&strs, &str_probes), 4994);
+
+    // Back to small mode after a shrink.
+    for i in 3..5000 {
+        ints.delete(i * 7).unwrap();
+    }
+    ints.shrink().unwrap();
+    assert_eq!(ints.stats().directory_len, 0);
+    assert_eq!(get_many_agrees(&ints, &int_probes[..50]), 3);
+}
+
+#[test]
+fn get_many_of_100_000_keys() {
+    let mut m = Map::<i64, String>::new().unwrap();
+    for i in 0..50_000 {
+        m.insert(i * 2, i.to_string()).unwrap();
+    }
+    let probes: Vec<i64> = (0..100_000).rev().collect();
+    let got = m.get_many(&probes).unwrap();
+    assert_eq!(got.len(), 100_000);
+    for (k, v) in probes.iter().zip(&got) {
+        let expected = if k % 2 == 0 { Some((k / 2).to_string()) } else { None };
+        assert_eq!(v, &expected, "key {}", k);
+    }
+    assert_eq!(get_many_agrees(&m, &probes), 50_000);
+
+    let words: Vec<String> = (0..100_000).map(|i| format!("word {}", i)).collect();
+    let mut w = Map::<String, u32>::new().unwrap();
+    for (i, word) in words.iter().enumerate().filter(|(i, _)| i % 3 != 0) {
+        w.insert(word, i as u32).unwrap();
+    }
+    assert_eq!(get_many_agrees(&w, &words), 66_666);
+}
+
+#[test]
+fn get_many_leaks_nothing() {
+    assert_no_leaks(|heap| {
+        let mut m = Map::<String, String>::with_capacity_in(0, heap).unwrap();
+        for i in 0..2000 {
+            m.insert(i.to_string(), "v".repeat(i % 50)).unwrap();
+        }
+        let probes: Vec<String> = (0..4000).map(|i| i.to_string()).collect();
+        let got = m.get_many(&probes).unwrap();
+        assert_eq!(got.iter().flatten().count(), 2000);
+        drop(m);
+        assert_eq!(got[1999].as_deref(), Some(&*"v".repeat(1999 % 50)), "values outlive the map");
     });
 }

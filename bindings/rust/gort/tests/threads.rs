@@ -97,6 +97,9 @@ fn concurrent_readers_of_one_map() {
                 for i in (t..10_000).step_by(4) {
                     assert_eq!(m.get(i), Some(i * 3));
                 }
+                let keys: Vec<u64> = (t..12_000).step_by(4).collect();
+                let expected: Vec<Option<u64>> = keys.iter().map(|&i| (i < 10_000).then(|| i * 3)).collect();
+                assert_eq!(m.get_many(&keys).unwrap(), expected);
                 assert_eq!(m.iter().count(), 10_000);
             });
         }
