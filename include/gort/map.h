@@ -95,7 +95,8 @@ GORT_API int gort_map_get_ptr(const gort_map *m, const void *key, void **out);
  * key longer than GORT_MAX_ALLOC. Every key is checked before anything is written, so
  * on error the arrays are untouched. The lookups of a batch overlap their cache misses,
  * which one call per key cannot: on a large map this is several times faster, and it is
- * the cheap way to look up many keys through an FFI. A reader, like gort_map_get.
+ * the cheap way to look up many keys through an FFI. A reader, like gort_map_get: a
+ * key type's hash and equal callbacks must not write to the map meanwhile.
  * @since 1.1
  */
 GORT_API int64_t gort_map_get_n(const gort_map *m, const void *keys, size_t n,

@@ -146,9 +146,9 @@ GORT_API int gort_type_comparable(const gort_type *type);
  * Hashes the value at `value` with `seed` (builtin kinds use the seeded XXH3 with a
  * per-process random key; +0 and -0 hash alike; every NaN hashes randomly). Maps hash
  * with the same equality classes, but 4- and 8-byte keys with a cheaper function of
- * their own (docs/maps.md), so a map's hash of such a key is not this one. Returns GORT_EINVAL for NULL arguments or a str {NULL, len > 0},
- * GORT_EOVERFLOW for a str longer than GORT_MAX_ALLOC, GORT_ETYPE for an incomparable
- * type. @since 1.0
+ * their own (docs/maps.md), so a map's hash of such a key is not this one. Returns
+ * GORT_EINVAL for NULL arguments or a str {NULL, len > 0}, GORT_EOVERFLOW for a str
+ * longer than GORT_MAX_ALLOC, GORT_ETYPE for an incomparable type. @since 1.0
  */
 GORT_API int gort_type_hash(const gort_type *type, const void *value, uint64_t seed,
                             uint64_t *out);

@@ -213,8 +213,7 @@ static char *next_full_slot(struct map_iter *i)
          * the table's end it touches a neighbour; a prefetch never faults) */
         const char *ahead =
             (const char *)((uintptr_t)group + ITER_PREFETCH_GROUPS * lay->group_size);
-        __builtin_prefetch(ahead);
-        group_prefetch(lay, ahead);
+        group_prefetch_all(lay, ahead);
         slot_bits full = match_full(*group_ctrl(group)) & slot_range(first, limit);
         if (!full) {
             i->entry_idx += limit - first;

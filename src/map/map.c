@@ -168,7 +168,7 @@ static inline __attribute__((always_inline)) char *
 small_find_kind(const gort_map *m, const void *key, int kind)
 {
     const struct map_layout *lay = &m->layout;
-    char *group = m->small->group0;
+    char *group = group_at(&m->layout, m->small, 0);
     for (slot_bits f = match_full(*group_ctrl(group)); f; f = slot_bits_drop_first(f)) {
         char *slot = slot_at(lay, group, slot_bits_first(f));
         if (kind == KEY_STR ? str_quick_equal((const gort_str *)(void *)slot, key)
@@ -194,7 +194,7 @@ static char *small_find_direct(const gort_map *m, const void *key)
 static char *small_find_hashed(const gort_map *m, const void *key, uint64_t h)
 {
     const struct map_layout *lay = &m->layout;
-    char *group = m->small->group0;
+    char *group = group_at(&m->layout, m->small, 0);
     for (slot_bits c = match_h2(*group_ctrl(group), hash_h2(h)); c;
          c = slot_bits_drop_first(c)) {
         char *slot = slot_at(lay, group, slot_bits_first(c));
@@ -250,7 +250,7 @@ char *gort__map_find(const gort_map *m, const void *key)
 static void slot_position(const gort_map *m, const struct map_table *t, char *slot,
                           char **group, unsigned *i)
 {
-    size_t offset = (size_t)(slot - t->group0);
+    size_t offset = (size_t)(slot - group_at(&m->layout, t, 0));
     size_t g = offset / m->layout.group_size;
     *group = group_at(&m->layout, t, g);
     *i = (unsigned)((size_t)(slot - *group - sizeof(ctrl_word)) /
@@ -570,7 +570,8 @@ static int key_check(const gort_map *m, const void *key)
 }
 
 /* gort_map_get's result: the value (or the zero value) and the found flag. */
-static inline void get_result(const gort_map *m, const char *slot, void *value_out, int *found)
+static inline void get_result(const gort_map *m, const char *slot, void *value_out,
+                              int *found)
 {
     if (value_out) {
         if (slot)
@@ -647,15 +648,8 @@ struct lookup_batch {
 static inline __attribute__((always_inline)) void
 lookup_emit(const gort_map *m, struct lookup_batch *b, size_t i, const char *slot)
 {
-    size_t size = m->layout.value_size;
-    if (b->values) {
-        if (slot)
-            copy_bytes(b->values + i * size, slot_value(&m->layout, (char *)slot), size);
-        else
-            memset(b->values + i * size, 0, size);
-    }
-    if (b->found)
-        b->found[i] = slot != NULL;
+    get_result(m, slot, b->values ? b->values + i * m->layout.value_size : NULL,
+               b->found ? b->found + i : NULL);
     b->hits += slot != NULL;
 }
 
@@ -672,9 +666,7 @@ lookup_stage_hash(const gort_map *m, struct lookup_batch *b, size_t i, int kind)
     size_t r = i % LOOKUP_RING;
     b->hash[r] = map_hash_kind(m, b->keys + i * m->layout.key_size, kind);
     b->entry[r] = &m->dir[dir_index(m, b->hash[r])];
-    const char *group = lookup_home(m, b, r);
-    __builtin_prefetch(group);
-    group_prefetch(&m->layout, group);
+    group_prefetch_all(&m->layout, lookup_home(m, b, r));
 }
 
 /* String keys only: the stored key's bytes live in their own block, a further miss
@@ -791,7 +783,7 @@ static int small_to_table(gort_map *m)
 /* Adds a key small_find did not find to a small map with a free slot. */
 static int small_insert(gort_map *m, const void *key, const void *value, uint64_t h)
 {
-    char *group = m->small->group0;
+    char *group = group_at(&m->layout, m->small, 0);
     unsigned i = slot_bits_first(match_empty_or_deleted(*group_ctrl(group)));
     int status = entry_fill(m, slot_at(&m->layout, group, i), key, value);
     if (status != GORT_OK)
@@ -855,7 +847,7 @@ static int map_put(gort_map *m, const void *key, const void *value)
         if (status != GORT_OK)
             return status;
         if (direct_small)
-            h = gort__map_hash(m, key);
+            h = map_hash_kind(m, key, m->layout.key_kind);
     }
     return table_put(m, key, value, h);
 }
@@ -970,7 +962,8 @@ static struct map_table *clone_table(gort_map *c, const struct map_table *t, int
     if (!ct)
         return NULL;
     if (c->layout.plain) {
-        memcpy(ct->group0, t->group0, (size_t)t->geom.groups * c->layout.group_size);
+        memcpy(group_at(&c->layout, ct, 0), group_at(&c->layout, t, 0),
+               (size_t)t->geom.groups * c->layout.group_size);
     } else {
         for (uint32_t g = 0; g < t->geom.groups; g++) {
             *status = clone_group(c, group_at(&c->layout, ct, g), group_at(&c->layout, t, g));
@@ -1123,7 +1116,8 @@ static int rebuild_tables(gort_map *m, struct rebuild *r)
         r->dir = NULL;
         r->depth++;
     }
-    /* counts live in the first half of the array; fill tables from the back */
+    /* counts live in the first quarter of the array (entry i covers counts 4i..4i+3,
+     * all read by then); fill tables from the back */
     uint32_t *counts = (uint32_t *)(void *)r->dir;
     for (size_t i = r->dir_len; i-- > 0;) {
         uint32_t groups = gort__table_groups_for(m, counts[i]);

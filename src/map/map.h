@@ -68,7 +68,7 @@ struct map_table {
     size_t index;         /* first directory entry pointing here */
     size_t bytes;         /* this block's size, for the allocator */
     struct map_table *next_retired;
-    char *group0;
+    /* the groups follow at layout.table_offset (group_at) */
 };
 
 /* A directory entry: the table, and a copy of its geometry so that a lookup computes
@@ -133,7 +133,7 @@ struct gort_map {
 static inline char *group_at(const struct map_layout *lay, const struct map_table *t,
                              size_t g)
 {
-    return t->group0 + g * lay->group_size;
+    return (char *)t + lay->table_offset + g * lay->group_size;
 }
 
 static inline ctrl_word *group_ctrl(char *group)
@@ -324,22 +324,30 @@ static inline bool key_matches(const gort_map *m, const void *stored, const void
     }
 }
 
-/* Asks for every cache line of a group at once. A group is wider than a line (136
- * bytes for uint64 -> uint64), so the slot a lookup compares is usually on another line
- * than the control word; without this its miss would start only once the control word
- * had arrived and been matched: two memory latencies in a row instead of one. */
+/* Asks for a group's second and last cache lines, beside the control word's first. A
+ * group is wider than a line (136 bytes for uint64 -> uint64), so the slot a lookup
+ * compares is usually on another line than the control word; without this its miss
+ * would start only once the control word had arrived and been matched: two memory
+ * latencies in a row instead of one. (Groups of wide slots span more lines; the middle
+ * ones are left to the hardware.) */
 static inline void group_prefetch(const struct map_layout *lay, const char *group)
 {
     __builtin_prefetch(group + 64);
     __builtin_prefetch(group + lay->group_size - 1);
 }
 
-/* Group g of the table a directory entry names, computed from the entry alone (the
- * groups follow the header at table_offset). */
+/* group_prefetch, and the control word's line too: for a group not read at once. */
+static inline void group_prefetch_all(const struct map_layout *lay, const char *group)
+{
+    __builtin_prefetch(group);
+    group_prefetch(lay, group);
+}
+
+/* Group g of the table a directory entry names: an address from the entry alone. */
 static inline char *entry_group(const struct map_layout *lay, const struct map_dir_entry *e,
                                 uint32_t g)
 {
-    return (char *)e->table + lay->table_offset + (size_t)g * lay->group_size;
+    return group_at(lay, e->table, g);
 }
 
 /* One body per key kind: `kind` is a constant in each caller, so the compare inlines.

@@ -59,7 +59,6 @@ struct map_table *gort__table_new(gort_map *m, uint32_t groups, uint8_t local_de
         .local_depth = local_depth,
         .index = index,
         .bytes = bytes,
-        .group0 = (char *)t + lay->table_offset,
     };
     t->growth_left = gort__table_max_growth(t->capacity);
     for (uint32_t g = 0; g < groups; g++)
@@ -177,7 +176,8 @@ size_t gort__table_probe_length(const gort_map *m, const struct map_table *t, ch
     const void *key = slot_key(&m->layout, slot);
     if (!map_key_self_equal(m, key))
         return 0;
-    uint32_t home = (uint32_t)((size_t)(slot - t->group0) / m->layout.group_size);
+    size_t offset = (size_t)(slot - group_at(&m->layout, t, 0));
+    uint32_t home = (uint32_t)(offset / m->layout.group_size);
     size_t length = 1;
     for (struct probe p = probe_start(&t->geom, gort__map_hash(m, key)); p.group != home;
          probe_next(&t->geom, &p))
