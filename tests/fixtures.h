@@ -34,6 +34,20 @@ static gort_type *str_type(void)
 }
 
 /* A gort_str borrowing a C string's bytes. */
+/* Whether all n bytes at p are `byte` (all_zero: 0). */
+static bool all_bytes(const void *p, size_t n, unsigned char byte)
+{
+    for (size_t i = 0; i < n; i++)
+        if (((const unsigned char *)p)[i] != byte)
+            return false;
+    return true;
+}
+
+static bool all_zero(const void *p, size_t n)
+{
+    return all_bytes(p, n, 0);
+}
+
 static gort_str str_of(const char *text)
 {
     return (gort_str){text, strlen(text)};

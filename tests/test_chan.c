@@ -172,14 +172,6 @@ static int64_t op_i64(const op_thread *t)
     return v;
 }
 
-static bool all_zero(const void *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (((const unsigned char *)p)[i])
-            return false;
-    return true;
-}
-
 /* ---- blocking and non-blocking (item 45) --------------------------------------------- */
 
 /* TestChan, for caps 0..199: a receive on an empty channel blocks and a non-blocking one

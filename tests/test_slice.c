@@ -106,14 +106,6 @@ static bool bytes_equal(const gort_slice *s, const char *want)
     return CHECK_EQ_MEM(gort_slice_data(s), want, strlen(want));
 }
 
-static bool all_zero(const void *p, size_t bytes)
-{
-    for (size_t i = 0; i < bytes; i++)
-        if (((const unsigned char *)p)[i])
-            return false;
-    return true;
-}
-
 /* ---- Go's growth formula (go-runtime.md §1.2), independent of src/slice.c --------------- */
 
 /* runtime.nextslicecap: newLen > 2*oldCap gets newLen; below 256 double; otherwise grow

@@ -348,7 +348,7 @@ def map_seeds():
     p.op('clone', 0, 1).bulk_delete(1, 0, 64).get_n(1, 31, 0, stride=2, values=False)
     seeds['str-get-n'] = p
 
-    p = MapProgram(F64, 64)  # batched float lookups: -0 finds +0, +0 finds -0, NaNs miss
+    p = MapProgram(F64, 64)  # batched float lookups: -0 finds +0, +0 finds -0; NaN entries disturb no batch
     p.set(0, 0, 5, variant=0).op('set_nan', 0, 1).get_n(0, 8, 0, variant=1)
     p.set(0, 0, 6, variant=1).get_n(0, 8, 0).bulk_set(0, 0, 64).get_n(0, 31, 1, stride=2)
     seeds['f64-get-n'] = p
