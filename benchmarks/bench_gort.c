@@ -213,42 +213,58 @@ static int map_checksum_entries(gort_map *m, uint64_t (*key_number)(const void *
  * iterate through gort_map_iter_next_n): the same work as the one-call-per-key rows. */
 #define BENCH_BATCH 256
 
-/* Looks up the n keys at `keys` (key_size bytes apart, each map value a uint64), one
- * gort_map_get per key or, with `batch`, one gort_map_get_n per BENCH_BATCH keys; adds
- * how many were present to *found and the values read (zero when absent) to *sum. */
-static inline int map_lookup_keys(const gort_map *m, const void *keys, size_t key_size,
-                                  uint64_t n, int batch, uint64_t *found, uint64_t *sum)
+/* Looks up the n keys at `keys` (key_size bytes apart, each map value a uint64) with one
+ * gort_map_get per key; adds how many were present to *found and the values read (zero
+ * when absent) to *sum. */
+static inline int lookup_each(const gort_map *m, const char *keys, size_t key_size, uint64_t n,
+                              uint64_t *found, uint64_t *sum)
 {
-    const char *key = keys;
     uint64_t hits = 0, total = 0;
     int status = GORT_OK;
-    for (uint64_t j = 0; j < n && !batch && status == GORT_OK; j++, key += key_size) {
+    for (uint64_t j = 0; j < n && status == GORT_OK; j++) {
         uint64_t value;
         int present;
-        status = gort_map_get(m, key, &value, &present);
+        status = gort_map_get(m, keys + j * key_size, &value, &present);
         hits += (uint64_t)present;
         total += value;
-    }
-    for (uint64_t j = 0; j < n && batch && status == GORT_OK; j += BENCH_BATCH) {
-        uint64_t values[BENCH_BATCH];
-        size_t count = n - j < BENCH_BATCH ? (size_t)(n - j) : BENCH_BATCH;
-        int64_t present = gort_map_get_n(m, key + j * key_size, count, values, NULL);
-        status = present < 0 ? (int)present : GORT_OK;
-        hits += present < 0 ? 0 : (uint64_t)present;
-        for (size_t k = 0; k < count; k++)
-            total += values[k];
     }
     *found += hits;
     *sum += total;
     return status;
 }
 
-/* Looks up keys[0..n): *found = how many were present, *sum = sum of the values read
+/* lookup_each with one gort_map_get_n per BENCH_BATCH keys. */
+static inline int lookup_batched(const gort_map *m, const char *keys, size_t key_size,
+                                 uint64_t n, uint64_t *found, uint64_t *sum)
+{
+    uint64_t hits = 0, total = 0;
+    for (uint64_t j = 0; j < n; j += BENCH_BATCH) {
+        uint64_t values[BENCH_BATCH];
+        size_t count = n - j < BENCH_BATCH ? (size_t)(n - j) : BENCH_BATCH;
+        int64_t present = gort_map_get_n(m, keys + j * key_size, count, values, NULL);
+        if (present < 0)
+            return (int)present;
+        hits += (uint64_t)present;
+        for (size_t k = 0; k < count; k++)
+            total += values[k];
+    }
+    *found += hits;
+    *sum += total;
+    return GORT_OK;
+}
+
+static int map_lookup_keys(const gort_map *m, const void *keys, size_t key_size, uint64_t n,
+                           int batch, uint64_t *found, uint64_t *sum)
+{
+    return batch ? lookup_batched(m, keys, key_size, n, found, sum)
+                 : lookup_each(m, keys, key_size, n, found, sum);
+}
+
+/* Looks up keys[0..n), adding to *found how many were present and to *sum the values read
  * (the zero value when absent). */
 static int map_lookup_all(const gort_map *m, const uint64_t *keys, uint64_t n, int batch,
                           uint64_t *found, uint64_t *sum)
 {
-    *found = *sum = 0;
     return map_lookup_keys(m, keys, sizeof *keys, n, batch, found, sum);
 }
 
@@ -387,16 +403,18 @@ static int map_iter_row(uint64_t n, int batch, bench_sample *out)
         return 1;
 
     uint64_t t0 = bench_now_ns();
-    int64_t got = gort_map_iter_init(m, &it);
-    while (got == GORT_OK && !batch && (got = gort_map_iter_next(&it, NULL, values)) == 1) {
-        sum += *(const uint64_t *)values[0];
-        count++;
-        got = GORT_OK;
-    }
-    while (got >= 0 && batch && (got = gort_map_iter_next_n(&it, NULL, values, BENCH_BATCH)) > 0) {
-        for (int64_t k = 0; k < got; k++)
-            sum += *(const uint64_t *)values[k];
-        count += (uint64_t)got;
+    int64_t got = gort_map_iter_init(m, &it); /* then: entries produced, 0 at the end */
+    if (batch) {
+        while (got >= 0 && (got = gort_map_iter_next_n(&it, NULL, values, BENCH_BATCH)) > 0) {
+            for (int64_t k = 0; k < got; k++)
+                sum += *(const uint64_t *)values[k];
+            count += (uint64_t)got;
+        }
+    } else {
+        while (got >= 0 && (got = gort_map_iter_next(&it, NULL, values)) == 1) {
+            sum += *(const uint64_t *)values[0];
+            count++;
+        }
     }
     uint64_t t1 = bench_now_ns();
 

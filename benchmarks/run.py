@@ -840,11 +840,9 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def run_impl_round(row: Row, impl: Impl, n: int, reps: int, into: Optional[Outcome],
-                   exes: Dict[str, Path], workloads: Dict[str, List[str]],
-                   quick: bool) -> Outcome:
-    """One round of one implementation of a row: a new Outcome, or (into) its figures
-    appended to an earlier round's (an error then replaces them: the run is unusable)."""
+def run_impl_round(row: Row, impl: Impl, n: int, reps: int, exes: Dict[str, Path],
+                   workloads: Dict[str, List[str]], quick: bool) -> Outcome:
+    """One round of one implementation of a row (or why it cannot run)."""
     workload = impl.workload or row.id
     if impl.na:
         return Outcome(row, impl, n, reps)
@@ -855,16 +853,8 @@ def run_impl_round(row: Row, impl: Impl, n: int, reps: int, into: Optional[Outco
         return Outcome(row, impl, n, reps,
                        error=f"{impl.program} does not implement workload {workload!r}")
     log(f"running {row.id} / {impl.program} (N={n:,}, {reps} reps)")
-    o = run_one(exes[impl.program], row, impl, n, reps,
-                QUICK_RUN_TIMEOUT_S if quick else RUN_TIMEOUT_S)
-    if into is None:
-        return o
-    if o.ok:
-        into.values.extend(o.values)
-        into.reps += reps
-    else:
-        into.error = o.error
-    return into
+    return run_one(exes[impl.program], row, impl, n, reps,
+                   QUICK_RUN_TIMEOUT_S if quick else RUN_TIMEOUT_S)
 
 
 def main() -> int:
@@ -941,13 +931,17 @@ def main() -> int:
     outcomes: List[Outcome] = []
     for row in rows:
         n = row.quick_n if args.quick else row.n
-        row_outcomes = [run_impl_round(row, impl, n, reps, None, exes, workloads, args.quick)
+        row_outcomes = [run_impl_round(row, impl, n, reps, exes, workloads, args.quick)
                         for impl in selected[row.id]]
         for done in range(1, args.rounds):
             log(f"{row.id}: round {done + 1} of {args.rounds}")
-            for impl, o in zip(selected[row.id], row_outcomes):
-                if o.ok and not impl.na:
-                    run_impl_round(row, impl, n, reps, o, exes, workloads, args.quick)
+            for o in row_outcomes:
+                if o.ok and not o.impl.na:
+                    more = run_one(exes[o.impl.program], row, o.impl, n, reps,
+                                   QUICK_RUN_TIMEOUT_S if args.quick else RUN_TIMEOUT_S)
+                    o.values += more.values
+                    o.reps += reps
+                    o.error = more.error  # a failed round makes the row unusable
         for o in row_outcomes:
             if not o.ok:
                 failures.append(f"{row.id} / {o.impl.label}: {o.error}")

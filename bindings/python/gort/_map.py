@@ -88,6 +88,8 @@ class Map(Handle, MutableMapping):
         value_type = self.value_type
         values, found = (ctypes.c_char * (n * value_type.size))(), (ctypes.c_int * n)()
         hits = self._call(_get_n(h, packed, n, values, found), "gort_map_get_n")
+        if hits == 0:
+            return [default] * n
         values = value_type.unpack(values)
         if hits == n:
             return values

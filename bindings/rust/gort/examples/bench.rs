@@ -108,7 +108,8 @@ fn map_i64(cfg: &Config) {
 /// present, in random order: 100,000 lookups in a map of 100,000 and of `map_n` entries.
 fn map_get_many(cfg: &Config) {
     let n = 100_000;
-    for size in [n, cfg.map_n.max(n)] {
+    let sizes = if cfg.map_n > n { vec![n, cfg.map_n] } else { vec![n] };
+    for size in sizes {
         let mut m = Map::<i64, i64>::new().unwrap();
         for k in shuffled(size) {
             m.insert(k, k).unwrap();
