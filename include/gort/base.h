@@ -71,11 +71,11 @@ GORT_API const char *gort_strerror(int status);
  */
 GORT_API uint32_t gort_version(void);
 
-/* Returns the library version as a static string such as "1.1.0". @since 1.0 */
+/* Returns the library version as a static string such as "1.2.0". @since 1.0 */
 GORT_API const char *gort_version_string(void);
 
 #define GORT_VERSION_MAJOR 1
-#define GORT_VERSION_MINOR 1
+#define GORT_VERSION_MINOR 2
 #define GORT_VERSION_PATCH 0
 
 GORT_END_DECLS

@@ -334,12 +334,25 @@ static bool key_owns(const struct map_layout *lay, const gort_type *key)
 
 /* Defers a key drop while a retired table may still hold a copy of the slot: an
  * iterator reading that copy hashes and compares the key. */
+static struct map_grave *grave_alloc(gort_map *m)
+{
+    return gort__alloc(m->heap, sizeof(struct map_grave) + key_storage_size(&m->layout),
+                       _Alignof(max_align_t));
+}
+
+static void grave_free(gort_map *m, struct map_grave *grave)
+{
+    gort__free(m->heap, grave, sizeof *grave + key_storage_size(&m->layout),
+               _Alignof(max_align_t));
+}
+
 static int bury_key(gort_map *m, char *slot)
 {
     size_t storage = key_storage_size(&m->layout);
-    struct map_grave *grave =
-        gort__alloc(m->heap, sizeof *grave + storage, _Alignof(max_align_t));
-    if (!grave)
+    struct map_grave *grave = m->spare_graves; /* delete_n's, allocated up front */
+    if (grave)
+        m->spare_graves = grave->next;
+    else if (!(grave = grave_alloc(m)))
         return GORT_ENOMEM;
     memcpy(grave + 1, slot, storage);
     limbo_push(&m->graves, grave, (void **)&grave->next);
@@ -349,8 +362,7 @@ static int bury_key(gort_map *m, char *slot)
 void gort__grave_bury(gort_map *m, struct map_grave *grave)
 {
     drop_one(m, m->key_type, m->layout.key_indirect, grave + 1);
-    gort__free(m->heap, grave, sizeof *grave + key_storage_size(&m->layout),
-               _Alignof(max_align_t));
+    grave_free(m, grave);
 }
 
 int gort__entry_drop(gort_map *m, char *slot, bool clearing)
@@ -780,19 +792,31 @@ static int small_to_table(gort_map *m)
     return GORT_OK;
 }
 
+/* A small map's first free slot (there is one: used < GROUP_SLOTS). */
+static unsigned small_free_slot(const gort_map *m)
+{
+    return slot_bits_first(match_empty_or_deleted(*group_ctrl(group_at(&m->layout, m->small, 0))));
+}
+
+/* Marks slot i of the small map full, once its entry is written. */
+static void small_commit(gort_map *m, unsigned i, uint64_t h)
+{
+    ctrl_word *ctrl = group_ctrl(group_at(&m->layout, m->small, 0));
+    /* direct small maps store no hash bits: any full marker will do */
+    *ctrl = ctrl_set(*ctrl, i, hash_h2(h));
+    m->small->used++;
+    m->used++;
+}
+
 /* Adds a key small_find did not find to a small map with a free slot. */
 static int small_insert(gort_map *m, const void *key, const void *value, uint64_t h)
 {
-    char *group = group_at(&m->layout, m->small, 0);
-    unsigned i = slot_bits_first(match_empty_or_deleted(*group_ctrl(group)));
-    int status = entry_fill(m, slot_at(&m->layout, group, i), key, value);
-    if (status != GORT_OK)
-        return status;
-    /* direct small maps store no hash bits: any full marker will do */
-    *group_ctrl(group) = ctrl_set(*group_ctrl(group), i, hash_h2(h));
-    m->small->used++;
-    m->used++;
-    return GORT_OK;
+    unsigned i = small_free_slot(m);
+    int status = entry_fill(m, slot_at(&m->layout, group_at(&m->layout, m->small, 0), i), key,
+                            value);
+    if (status == GORT_OK)
+        small_commit(m, i, h);
+    return status;
 }
 
 /* Finds the key's slot or claims a free one, growing the table as needed. */
@@ -870,12 +894,9 @@ static struct map_table *table_of(const gort_map *m, uint64_t h)
     return m->dir_len ? m->dir[dir_index(m, h)].table : m->small;
 }
 
-int gort__map_delete(gort_map *m, const void *key)
+/* Deletes the entry in `slot`, found by a lookup with hash h. */
+static int erase_found(gort_map *m, char *slot, uint64_t h)
 {
-    uint64_t h = 0;
-    char *slot = find_entry(m, key, &h);
-    if (!slot)
-        return GORT_OK;
     struct map_table *t = table_of(m, h);
     char *group;
     unsigned i;
@@ -894,6 +915,13 @@ int gort__map_delete(gort_map *m, const void *key)
     return GORT_OK;
 }
 
+int gort__map_delete(gort_map *m, const void *key)
+{
+    uint64_t h = 0;
+    char *slot = find_entry(m, key, &h);
+    return slot ? erase_found(m, slot, h) : GORT_OK;
+}
+
 int gort_map_delete(gort_map *m, const void *key)
 {
     int status = key_check(m, key);
@@ -903,6 +931,435 @@ int gort_map_delete(gort_map *m, const void *key)
     status = gort__map_delete(m, key);
     write_end(m);
     return status;
+}
+
+/* ---- batched writes -------------------------------------------------------------- */
+
+/*
+ * gort_map_set_n is all or nothing: whatever can fail happens before any entry
+ * changes.
+ *   1. hash every key (a NaN key draws its random hash here, once);
+ *   2. stage: for layouts that retain, copy strings or store out of line, copy every key
+ *      and value into scratch slots (the one step that can fail per entry);
+ *   3. reserve: grow or split each table the new keys will land in until it has room
+ *      for all of them. Growth moves entries but changes no contents, so stopping here
+ *      on GORT_ENOMEM leaves the map's contents as they were;
+ *   4. fill: the puts, which can no longer fail, prefetching WRITE_AHEAD keys ahead
+ *      as gort_map_get_n does.
+ * gort_map_delete_n needs no reservation (deletes never grow); its one allocation, a
+ * grave for a key dropped while an iterator reads a retired table, is made up front.
+ */
+enum { WRITE_AHEAD = 16, WRITE_RING = 32, STACK_HASHES = 64 };
+
+struct write_batch {
+    const char *keys;
+    const char *values; /* NULL: zero values */
+    size_t n;
+    uint64_t *hash;     /* n */
+    char *staged;       /* n staged slots; NULL for plain layouts (copied as they go) */
+    uint8_t *is_new;    /* NULL until needed: 1 for the first of each key the map lacks */
+};
+
+static const char *batch_key(const gort_map *m, const struct write_batch *b, size_t i)
+{
+    return b->keys + i * m->layout.key_size;
+}
+
+static const char *batch_value(const gort_map *m, const struct write_batch *b, size_t i)
+{
+    return b->values ? b->values + i * m->layout.value_size : NULL;
+}
+
+/* count elements of `size` bytes from the map's heap; NULL on overflow or ENOMEM. */
+static void *scratch_alloc(gort_map *m, size_t count, size_t size, size_t align, bool zeroed)
+{
+    size_t bytes;
+    if (!gort__size_mul(count, size, &bytes) || bytes == 0)
+        return NULL;
+    return zeroed ? gort__alloc_zeroed(m->heap, bytes, align)
+                  : gort__alloc(m->heap, bytes, align);
+}
+
+static void scratch_free(gort_map *m, void *p, size_t count, size_t size, size_t align)
+{
+    if (p)
+        gort__free(m->heap, p, count * size, align);
+}
+
+static inline __attribute__((always_inline)) void
+hash_all_kind(const gort_map *m, struct write_batch *b, int kind)
+{
+    for (size_t i = 0; i < b->n; i++)
+        b->hash[i] = map_hash_kind(m, batch_key(m, b, i), kind);
+}
+
+static void hash_all(const gort_map *m, struct write_batch *b)
+{
+    switch (m->layout.key_kind) {
+    case KEY_WORD64:
+        hash_all_kind(m, b, KEY_WORD64);
+        break;
+    case KEY_WORD32:
+        hash_all_kind(m, b, KEY_WORD32);
+        break;
+    case KEY_STR:
+        hash_all_kind(m, b, KEY_STR);
+        break;
+    default:
+        hash_all_kind(m, b, KEY_GENERIC);
+    }
+}
+
+/* Drops staged slots [0, end): keys and values copied in but never used. */
+static void unstage(gort_map *m, struct write_batch *b, size_t end)
+{
+    const struct map_layout *lay = &m->layout;
+    for (size_t i = 0; i < end; i++) {
+        char *slot = b->staged + i * lay->slot_size;
+        drop_one(m, m->key_type, lay->key_indirect, slot);
+        drop_one(m, m->value_type, lay->value_indirect, slot + lay->value_offset);
+    }
+}
+
+/* Step 2: retains, string copies and out-of-line blocks for every pair, or nothing. */
+static int stage_all(gort_map *m, struct write_batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        int status = entry_fill_owned(m, b->staged + i * m->layout.slot_size,
+                                      batch_key(m, b, i), batch_value(m, b, i));
+        if (status != GORT_OK) {
+            unstage(m, b, i);
+            return status;
+        }
+    }
+    return GORT_OK;
+}
+
+/* Marks in b->is_new the keys that would add an entry: absent from the map and not
+ * equal to an earlier key of the batch (found through a scratch open-addressing set of
+ * indices + 1). Only needed when a table looks short of room: counting every key could
+ * grow tables for keys that are overwrites, and split without end for one key repeated
+ * a thousand times. */
+static int find_new_keys(gort_map *m, struct write_batch *b)
+{
+    size_t slots = 16;
+    while (slots < 2 * b->n)
+        slots *= 2;
+    b->is_new = scratch_alloc(m, b->n, 1, 1, false);
+    size_t *seen = scratch_alloc(m, slots, sizeof *seen, _Alignof(size_t), true);
+    if (!b->is_new || !seen) {
+        scratch_free(m, seen, slots, sizeof *seen, _Alignof(size_t));
+        return GORT_ENOMEM; /* the caller frees is_new with the rest */
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        const char *key = batch_key(m, b, i);
+        b->is_new[i] = !gort__map_find(m, key);
+        for (size_t j = b->hash[i] & (slots - 1); b->is_new[i]; j = (j + 1) & (slots - 1)) {
+            if (!seen[j]) {
+                seen[j] = i + 1;
+                break;
+            }
+            size_t k = seen[j] - 1;
+            b->is_new[i] = b->hash[k] != b->hash[i] ||
+                           !gort__map_key_equal(m, batch_key(m, b, k), key);
+        }
+    }
+    scratch_free(m, seen, slots, sizeof *seen, _Alignof(size_t));
+    return GORT_OK;
+}
+
+static size_t count_new_keys(const struct write_batch *b)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < b->n; i++)
+        count += b->is_new[i];
+    return count;
+}
+
+/* Step 3 for a small map: room in its one group, or a table. */
+static int reserve_small(gort_map *m, struct write_batch *b)
+{
+    if (!m->small && small_alloc(m) != GORT_OK)
+        return GORT_ENOMEM;
+    if (m->used + b->n <= GROUP_SLOTS)
+        return GORT_OK;
+    int status = find_new_keys(m, b);
+    if (status != GORT_OK || m->used + count_new_keys(b) <= GROUP_SLOTS)
+        return status;
+    return small_to_table(m);
+}
+
+/* The tables without room for the batch's new keys, each once, after pruning their
+ * tombstones: need[t->index] counts the keys that may be new in table t (every key
+ * until find_new_keys has run). Returns how many went into short_of. */
+static size_t tables_short_of_room(gort_map *m, const struct write_batch *b, size_t *need,
+                                   struct map_table **short_of)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (!b->is_new || b->is_new[i])
+            need[m->dir[dir_index(m, b->hash[i])].table->index]++;
+    size_t count = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        struct map_table *t = m->dir[dir_index(m, b->hash[i])].table;
+        size_t *wanted = &need[t->index];
+        if (*wanted > t->growth_left) {
+            gort__table_prune(m, t);
+            if (*wanted > t->growth_left)
+                short_of[count++] = t;
+        }
+        *wanted = 0; /* this table is decided */
+    }
+    return count;
+}
+
+/* Step 3 in table mode: rounds of growing (or splitting) every table short of room,
+ * until none is. A round costs a pass over the batch; a batch of a few hundred keys
+ * into a large map takes one or two. */
+static int reserve_tables(gort_map *m, struct write_batch *b)
+{
+    for (;;) {
+        size_t len = m->dir_len;
+        size_t *need = scratch_alloc(m, len, sizeof *need, _Alignof(size_t), true);
+        struct map_table **short_of =
+            scratch_alloc(m, len, sizeof *short_of, _Alignof(void *), false);
+        int status = need && short_of ? GORT_OK : GORT_ENOMEM;
+        size_t count = status == GORT_OK ? tables_short_of_room(m, b, need, short_of) : 0;
+        if (count > 0 && !b->is_new) {
+            status = find_new_keys(m, b); /* count again, exactly */
+        } else {
+            for (size_t k = 0; k < count && status == GORT_OK; k++)
+                status = gort__table_rehash(m, short_of[k]);
+        }
+        scratch_free(m, need, len, sizeof *need, _Alignof(size_t));
+        scratch_free(m, short_of, len, sizeof *short_of, _Alignof(void *));
+        if (status != GORT_OK || count == 0)
+            return status;
+    }
+}
+
+static int reserve_room(gort_map *m, struct write_batch *b)
+{
+    int status = m->dir_len == 0 ? reserve_small(m, b) : GORT_OK;
+    return status == GORT_OK && m->dir_len ? reserve_tables(m, b) : status;
+}
+
+/* Writes pair i into slot: a new entry (`fresh`) or over an existing one. Cannot fail:
+ * staged pairs move in, plain ones are copies. */
+static void batch_write(gort_map *m, const struct write_batch *b, size_t i, char *slot,
+                        bool fresh)
+{
+    const struct map_layout *lay = &m->layout;
+    if (b->staged) {
+        char *from = b->staged + i * lay->slot_size;
+        if (fresh) {
+            memcpy(slot, from, lay->slot_size);
+            return;
+        }
+        drop_one(m, m->value_type, lay->value_indirect, slot + lay->value_offset);
+        memcpy(slot + lay->value_offset, from + lay->value_offset,
+               lay->value_indirect ? sizeof(void *) : lay->value_size);
+        if (lay->key_update)
+            memcpy(slot_key(lay, slot), slot_key(lay, from), lay->key_size);
+        drop_one(m, m->key_type, lay->key_indirect, from);
+        return;
+    }
+    const char *key = batch_key(m, b, i), *value = batch_value(m, b, i);
+    if (fresh) {
+        (void)entry_fill(m, slot, key, value); /* plain: a copy */
+        return;
+    }
+    if (value)
+        copy_bytes(slot_value(lay, slot), value, lay->value_size);
+    else
+        memset(slot_value(lay, slot), 0, lay->value_size);
+    if (lay->key_update)
+        memcpy(slot_key(lay, slot), key, lay->key_size);
+}
+
+static void batch_put_small(gort_map *m, const struct write_batch *b, size_t i)
+{
+    char *slot = small_find(m, batch_key(m, b, i), b->hash[i]);
+    if (slot) {
+        batch_write(m, b, i, slot, false);
+        return;
+    }
+    unsigned free_slot = small_free_slot(m);
+    batch_write(m, b, i, slot_at(&m->layout, group_at(&m->layout, m->small, 0), free_slot),
+                true);
+    small_commit(m, free_slot, b->hash[i]);
+}
+
+static void batch_put_table(gort_map *m, const struct write_batch *b, size_t i)
+{
+    uint64_t h = b->hash[i];
+    const struct map_dir_entry *e = &m->dir[dir_index(m, h)];
+    struct map_claim claim;
+    char *slot = gort__table_put(m, e, batch_key(m, b, i), h, &claim);
+    GORT_ASSERT(slot); /* reserve_room made room */
+    batch_write(m, b, i, slot, claim.group != NULL);
+    if (claim.group) {
+        table_commit(e->table, &claim, h);
+        m->used++;
+    }
+}
+
+static void prefetch_home(const gort_map *m, uint64_t h)
+{
+    const struct map_dir_entry *e = &m->dir[dir_index(m, h)];
+    group_prefetch_all(&m->layout, entry_group(&m->layout, e, probe_start(&e->geom, h).group));
+}
+
+/* Step 4, in order: a later pair overwrites an earlier one with an equal key. */
+static void fill_all(gort_map *m, const struct write_batch *b)
+{
+    if (m->dir_len == 0) {
+        for (size_t i = 0; i < b->n; i++)
+            batch_put_small(m, b, i);
+        return;
+    }
+    for (size_t i = 0; i < b->n + WRITE_AHEAD; i++) {
+        if (i < b->n)
+            prefetch_home(m, b->hash[i]);
+        if (i >= WRITE_AHEAD)
+            batch_put_table(m, b, i - WRITE_AHEAD);
+    }
+}
+
+/* The checks every batched call makes before anything changes: the array sizes fit in
+ * memory and every key (and value) is one gort_map_set would take. */
+static int batch_check(const gort_map *m, const void *keys, const void *values, size_t n)
+{
+    if (!m || (!keys && n > 0) || n > INT64_MAX)
+        return GORT_EINVAL;
+    size_t widest = max_size(max_size(m->layout.key_size, m->layout.value_size), 1);
+    if (n > SIZE_MAX / widest)
+        return GORT_EINVAL; /* no such array fits in memory */
+    for (size_t i = 0; i < n; i++) {
+        int status = gort__value_check(m->key_type, (const char *)keys + i * m->layout.key_size);
+        if (status == GORT_OK && values)
+            status = gort__value_check(m->value_type,
+                                       (const char *)values + i * m->layout.value_size);
+        if (status != GORT_OK)
+            return status;
+    }
+    return GORT_OK;
+}
+
+/* Steps 1-4 once the map is marked as being written. */
+static int64_t set_all(gort_map *m, struct write_batch *b)
+{
+    uint64_t stack_hash[STACK_HASHES];
+    b->hash = b->n <= STACK_HASHES ? stack_hash
+                                   : scratch_alloc(m, b->n, 8, _Alignof(uint64_t), false);
+    if (!m->layout.plain)
+        b->staged = scratch_alloc(m, b->n, m->layout.slot_size, m->layout.group_align, true);
+    int status = !b->hash || (!m->layout.plain && !b->staged) ? GORT_ENOMEM : GORT_OK;
+    if (status == GORT_OK) {
+        hash_all(m, b);
+        status = b->staged ? stage_all(m, b) : GORT_OK;
+        if (status == GORT_OK && (status = reserve_room(m, b)) != GORT_OK && b->staged)
+            unstage(m, b, b->n);
+    }
+    size_t before = m->used;
+    if (status == GORT_OK)
+        fill_all(m, b);
+    scratch_free(m, b->is_new, b->n, 1, 1);
+    scratch_free(m, b->staged, b->n, m->layout.slot_size, m->layout.group_align);
+    if (b->hash != stack_hash)
+        scratch_free(m, b->hash, b->n, 8, _Alignof(uint64_t));
+    return status == GORT_OK ? (int64_t)(m->used - before) : status;
+}
+
+int64_t gort_map_set_n(gort_map *m, const void *keys, const void *values, size_t n)
+{
+    int status = batch_check(m, keys, values, n);
+    if (status != GORT_OK || n == 0)
+        return status;
+    write_begin(m);
+    struct write_batch b = {.keys = keys, .values = values, .n = n};
+    int64_t added = set_all(m, &b);
+    write_end(m);
+    return added;
+}
+
+/* Graves for delete_n's key drops, one per key, taken before anything is deleted:
+ * needed only for keys that own memory while an iterator reads a retired table. */
+static int graves_reserve(gort_map *m, size_t n)
+{
+    if (!key_owns(&m->layout, m->key_type) || !map_has_retired(m))
+        return GORT_OK;
+    for (size_t i = 0; i < n && i < m->used; i++) {
+        struct map_grave *grave = grave_alloc(m);
+        if (!grave)
+            return GORT_ENOMEM; /* the caller frees the ones made */
+        grave->next = m->spare_graves;
+        m->spare_graves = grave;
+    }
+    return GORT_OK;
+}
+
+static void graves_release(gort_map *m)
+{
+    while (m->spare_graves) {
+        struct map_grave *grave = m->spare_graves;
+        m->spare_graves = grave->next;
+        grave_free(m, grave);
+    }
+}
+
+static inline __attribute__((always_inline)) size_t
+delete_all_kind(gort_map *m, const char *keys, size_t n, int kind)
+{
+    size_t before = m->used;
+    if (m->dir_len == 0) { /* one group: nothing to prefetch */
+        for (size_t i = 0; i < n && m->used; i++)
+            (void)gort__map_delete(m, keys + i * m->layout.key_size); /* a grave is ready */
+        return before - m->used;
+    }
+    uint64_t hash[WRITE_RING];
+    /* an emptied map is reseeded, so the hashes ahead are stale: stop (the rest are
+     * absent anyway) */
+    for (size_t i = 0; i < n + WRITE_AHEAD && m->used; i++) {
+        if (i < n) {
+            hash[i % WRITE_RING] = map_hash_kind(m, keys + i * m->layout.key_size, kind);
+            prefetch_home(m, hash[i % WRITE_RING]);
+        }
+        if (i >= WRITE_AHEAD) {
+            const char *key = keys + (i - WRITE_AHEAD) * m->layout.key_size;
+            uint64_t h = hash[(i - WRITE_AHEAD) % WRITE_RING];
+            char *slot = table_find_kind(m, &m->dir[dir_index(m, h)], key, h, kind);
+            if (slot)
+                (void)erase_found(m, slot, h); /* a grave is ready */
+        }
+    }
+    return before - m->used;
+}
+
+int64_t gort_map_delete_n(gort_map *m, const void *keys, size_t n)
+{
+    int status = batch_check(m, keys, NULL, n);
+    if (status != GORT_OK || n == 0 || !m->used)
+        return status;
+    write_begin(m);
+    size_t deleted = 0;
+    if ((status = graves_reserve(m, n)) == GORT_OK) {
+        switch (m->layout.key_kind) {
+        case KEY_WORD64:
+            deleted = delete_all_kind(m, keys, n, KEY_WORD64);
+            break;
+        case KEY_WORD32:
+            deleted = delete_all_kind(m, keys, n, KEY_WORD32);
+            break;
+        case KEY_STR:
+            deleted = delete_all_kind(m, keys, n, KEY_STR);
+            break;
+        default:
+            deleted = delete_all_kind(m, keys, n, KEY_GENERIC);
+        }
+    }
+    graves_release(m);
+    write_end(m);
+    return status == GORT_OK ? (int64_t)deleted : status;
 }
 
 static void clear_table(gort_map *m, struct map_table *t, void *arg)

@@ -121,6 +121,7 @@ struct gort_map {
     gort__atomic retired_tables;  /* struct map_table *, linked by next_retired */
     gort__atomic retired_dirs;    /* struct map_old_dir * */
     gort__atomic graves;          /* struct map_grave * */
+    struct map_grave *spare_graves; /* gort_map_delete_n's, while it runs */
     gort_type *key_type;
     gort_type *value_type;
     gort_heap *heap;

@@ -244,6 +244,12 @@ EXPECT = {
     ("gort_map_get_n", "n"): status(
         "GORT_EINVAL", reason='map.h: "GORT_EINVAL for ... n > INT64_MAX or an array larger '
                               'than the address space"'),
+    ("gort_map_set_n", "n"): status(
+        "GORT_EINVAL", reason='map.h: "GORT_EINVAL for ... n > INT64_MAX or an array larger '
+                              'than the address space"'),
+    ("gort_map_delete_n", "n"): status(
+        "GORT_EINVAL", reason='map.h (delete_n): "GORT_EINVAL/GORT_EOVERFLOW as for '
+                              'gort_map_set_n"'),
 }
 
 # Functions without parameters: their one call checks the documented result.
@@ -374,6 +380,10 @@ LEGIT_NULL = {
     ("gort_map_get", "found"): (OK, False, 'map.h: "value_out and found may each be NULL"'),
     ("gort_map_get_n", "values_out"): (Expect("VALUE", value="1"), False, BATCH_GET_OUT),
     ("gort_map_get_n", "found_out"): (Expect("VALUE", value="1"), False, BATCH_GET_OUT),
+    ("gort_map_set_n", "values"): (
+        Expect("VALUE", value="0"), True,
+        'map.h: "values of n values (NULL: every value is the zero value)"; "Returns how many '
+        'entries were added" (none: the fixture key 2 is present)'),
     ("gort_map_iter_next", "key"): (Expect("VALUE", value="1"), True, ITER_OUT),
     ("gort_map_iter_next", "value"): (Expect("VALUE", value="1"), True, ITER_OUT),
     ("gort_map_iter_next_n", "keys"): (Expect("VALUE", value="3"), True, BATCH_OUT),
@@ -408,6 +418,10 @@ SIZE_PARAMS = {
     ("gort_map_iter_next_n", "n"): ("BAD_BATCH", []),
     ("gort_map_get_n", "n"): ("1", [("SIZE_MAX/8+1 (8-byte keys past the address space)",
                                      "(SIZE_MAX / 8 + 1)")]),
+    ("gort_map_set_n", "n"): ("1", [("SIZE_MAX/8+1 (8-byte keys past the address space)",
+                                     "(SIZE_MAX / 8 + 1)")]),
+    ("gort_map_delete_n", "n"): ("1", [("SIZE_MAX/8+1 (8-byte keys past the address space)",
+                                        "(SIZE_MAX / 8 + 1)")]),
     ("gort_select", "n_cases"): ("1", [("MAX_CASES+1", "(size_t)GORT_SELECT_MAX_CASES + 1")]),
 }
 # size_t parameters for which every value is valid: tested with extremes as legitimate.

@@ -43,7 +43,7 @@ pub const GORT_ETYPE: c_int = -9;
 pub const GORT_MAX_ALLOC: u64 = 1 << 48;
 
 pub const GORT_VERSION_MAJOR: u32 = 1;
-pub const GORT_VERSION_MINOR: u32 = 1;
+pub const GORT_VERSION_MINOR: u32 = 2;
 pub const GORT_VERSION_PATCH: u32 = 0;
 
 extern "C" {
