@@ -75,7 +75,8 @@ void gort__table_free(gort_map *m, struct map_table *t)
 
 /* ---- insertion ------------------------------------------------------------------- */
 
-char *gort__table_put_new(const gort_map *m, struct map_table *t, uint64_t h)
+static inline __attribute__((always_inline)) char *put_new(const gort_map *m,
+                                                           struct map_table *t, uint64_t h)
 {
     const struct map_layout *lay = &m->layout;
     GORT_ASSERT(t->used < t->capacity - (t->capacity > GROUP_SLOTS)); /* room was counted */
@@ -90,6 +91,11 @@ char *gort__table_put_new(const gort_map *m, struct map_table *t, uint64_t h)
             return slot_at(lay, group, i);
         }
     }
+}
+
+char *gort__table_put_new(const gort_map *m, struct map_table *t, uint64_t h)
+{
+    return put_new(m, t, h);
 }
 
 static inline __attribute__((always_inline)) char *
@@ -250,6 +256,95 @@ void gort__table_move_entry(const gort_map *m, char *slot, void *arg)
     copy_bytes(gort__table_put_new(m, to, h), slot, m->layout.slot_size);
 }
 
+/* Which half of a split a hash goes to: the bit just below the local depth. */
+static unsigned split_side(const struct map_table *t, uint64_t h)
+{
+    return (unsigned)(h >> (63 - t->local_depth)) & 1;
+}
+
+/* The hash of the key in a full slot: inline for the word and string kinds (whose keys
+ * are always equal to themselves). */
+static inline __attribute__((always_inline)) uint64_t slot_hash_kind(const gort_map *m,
+                                                                     char *slot, int kind)
+{
+    return kind == KEY_GENERIC ? gort__map_slot_hash(m, slot) : map_hash_kind(m, slot, kind);
+}
+
+/*
+ * Rehash's inner loops, one body per key kind like the lookups': a rehash moves up to
+ * 896 entries, and through a callback per entry, a generic hash and an out-of-line put
+ * each move cost three calls. hashes[g * 8 + i] is the hash of group g's slot i.
+ */
+static inline __attribute__((always_inline)) void
+hash_entries_kind(const gort_map *m, const struct map_table *t, uint64_t *hashes,
+                  uint32_t count[2], int kind)
+{
+    const struct map_layout *lay = &m->layout;
+    for (uint32_t g = 0; g < t->geom.groups; g++) {
+        char *group = group_at(lay, t, g);
+        for (slot_bits f = match_full(*group_ctrl(group)); f; f = slot_bits_drop_first(f)) {
+            unsigned i = slot_bits_first(f);
+            uint64_t h = slot_hash_kind(m, slot_at(lay, group, i), kind);
+            hashes[g * GROUP_SLOTS + i] = h;
+            count[split_side(t, h)]++;
+        }
+    }
+}
+
+/* Moves every entry of `from` into to[0] or, given the hashes, to its split side. */
+static inline __attribute__((always_inline)) void
+move_entries_kind(const gort_map *m, const struct map_table *from, struct map_table *const *to,
+                  const uint64_t *hashes, int kind)
+{
+    const struct map_layout *lay = &m->layout;
+    for (uint32_t g = 0; g < from->geom.groups; g++) {
+        char *group = group_at(lay, from, g);
+        for (slot_bits f = match_full(*group_ctrl(group)); f; f = slot_bits_drop_first(f)) {
+            unsigned i = slot_bits_first(f);
+            char *slot = slot_at(lay, group, i);
+            uint64_t h = hashes ? hashes[g * GROUP_SLOTS + i] : slot_hash_kind(m, slot, kind);
+            struct map_table *dest = to[hashes ? split_side(from, h) : 0];
+            copy_bytes(put_new(m, dest, h), slot, lay->slot_size);
+        }
+    }
+}
+
+static void hash_entries(const gort_map *m, const struct map_table *t, uint64_t *hashes,
+                         uint32_t count[2])
+{
+    switch (m->layout.key_kind) {
+    case KEY_WORD64:
+        hash_entries_kind(m, t, hashes, count, KEY_WORD64);
+        break;
+    case KEY_WORD32:
+        hash_entries_kind(m, t, hashes, count, KEY_WORD32);
+        break;
+    case KEY_STR:
+        hash_entries_kind(m, t, hashes, count, KEY_STR);
+        break;
+    default:
+        hash_entries_kind(m, t, hashes, count, KEY_GENERIC);
+    }
+}
+
+static void move_entries(const gort_map *m, const struct map_table *from,
+                         struct map_table *const *to, const uint64_t *hashes)
+{
+    switch (m->layout.key_kind) {
+    case KEY_WORD64:
+        move_entries_kind(m, from, to, hashes, KEY_WORD64);
+        break;
+    case KEY_WORD32:
+        move_entries_kind(m, from, to, hashes, KEY_WORD32);
+        break;
+    case KEY_STR:
+        move_entries_kind(m, from, to, hashes, KEY_STR);
+        break;
+    default:
+        move_entries_kind(m, from, to, hashes, KEY_GENERIC);
+    }
+}
+
 static void point_directory(gort_map *m, struct map_table *t)
 {
     size_t run = (size_t)1 << (m->global_depth - t->local_depth);
@@ -262,36 +357,10 @@ static int grow(gort_map *m, struct map_table *t, uint32_t groups)
     struct map_table *bigger = gort__table_new(m, groups, t->local_depth, t->index);
     if (!bigger)
         return GORT_ENOMEM;
-    gort__table_each(m, t, gort__table_move_entry, bigger);
+    move_entries(m, t, &bigger, NULL);
     point_directory(m, bigger);
     gort__map_retire_table(m, t);
     return GORT_OK;
-}
-
-/* Which half of a split a hash goes to: the bit just below the local depth. */
-static unsigned split_side(const struct map_table *t, uint64_t h)
-{
-    return (unsigned)(h >> (63 - t->local_depth)) & 1;
-}
-
-struct split_state {
-    const struct map_table *from;
-    struct map_table *half[2];
-    uint32_t count[2];
-};
-
-static void count_entry(const gort_map *m, char *slot, void *arg)
-{
-    struct split_state *s = arg;
-    s->count[split_side(s->from, gort__map_slot_hash(m, slot))]++;
-}
-
-static void split_entry(const gort_map *m, char *slot, void *arg)
-{
-    struct split_state *s = arg;
-    uint64_t h = gort__map_slot_hash(m, slot);
-    struct map_table *to = s->half[split_side(s->from, h)];
-    copy_bytes(gort__table_put_new(m, to, h), slot, m->layout.slot_size);
 }
 
 /*
@@ -333,11 +402,16 @@ static void double_directory(gort_map *m, struct map_dir_entry *bigger)
     m->global_shift--;
 }
 
+/* Splits a full table of MAX_TABLE_GROUPS groups into two halves by the hash bit below
+ * its local depth (or grows it past the maximum when that bit cannot tell its keys
+ * apart). */
 static int split(gort_map *m, struct map_table *t)
 {
-    struct split_state s = {.from = t};
-    gort__table_each(m, t, count_entry, &s);
-    if (s.count[0] == 0 || s.count[1] == 0 || t->local_depth == 63)
+    uint64_t hashes[MAX_TABLE_GROUPS * GROUP_SLOTS];
+    uint32_t count[2] = {0, 0};
+    GORT_ASSERT(t->geom.groups == MAX_TABLE_GROUPS);
+    hash_entries(m, t, hashes, count);
+    if (count[0] == 0 || count[1] == 0 || t->local_depth == 63)
         return grow(m, t, t->geom.groups * 2); /* the hash cannot tell them apart: oversize */
     struct map_dir_entry *bigger = NULL;
     if (t->local_depth == m->global_depth) {
@@ -347,24 +421,24 @@ static int split(gort_map *m, struct map_table *t)
             return GORT_ENOMEM;
     }
     uint8_t depth = t->local_depth + 1;
-    s.half[0] = gort__table_new(m, gort__table_groups_for(m, s.count[0]), depth, 0);
-    s.half[1] = s.half[0] ? gort__table_new(m, gort__table_groups_for(m, s.count[1]), depth, 0)
-                          : NULL;
-    if (!s.half[1]) {
-        if (s.half[0])
-            gort__table_free(m, s.half[0]);
+    struct map_table *half[2];
+    half[0] = gort__table_new(m, gort__table_groups_for(m, count[0]), depth, 0);
+    half[1] = half[0] ? gort__table_new(m, gort__table_groups_for(m, count[1]), depth, 0) : NULL;
+    if (!half[1]) {
+        if (half[0])
+            gort__table_free(m, half[0]);
         if (bigger)
             gort__free(m->heap, bigger, m->dir_len * 2 * sizeof *m->dir, DIR_ALIGN);
         return GORT_ENOMEM;
     }
-    gort__table_each(m, t, split_entry, &s);
+    move_entries(m, t, half, hashes);
     if (bigger)
         double_directory(m, bigger);
     size_t run = (size_t)1 << (m->global_depth - depth);
-    s.half[0]->index = t->index;
-    s.half[1]->index = t->index + run;
-    point_directory(m, s.half[0]);
-    point_directory(m, s.half[1]);
+    half[0]->index = t->index;
+    half[1]->index = t->index + run;
+    point_directory(m, half[0]);
+    point_directory(m, half[1]);
     gort__map_retire_table(m, t);
     return GORT_OK;
 }
