@@ -1090,47 +1090,52 @@ static int reserve_small(gort_map *m, struct write_batch *b)
 }
 
 /* The tables without room for the batch's new keys, each once, after pruning their
- * tombstones: need[t->index] counts the keys that may be new in table t (every key
- * until find_new_keys has run). Returns how many went into short_of. */
-static size_t tables_short_of_room(gort_map *m, const struct write_batch *b, size_t *need,
-                                   struct map_table **short_of)
+ * tombstones, into *short_of (allocated on the first one; NULL if none). Counts the keys
+ * that may be new in each table in its batch_need (every key until find_new_keys has
+ * run), and leaves every count at 0 again. Returns how many are short of room, or
+ * GORT_ENOMEM. */
+static int64_t tables_short_of_room(gort_map *m, const struct write_batch *b,
+                                    struct map_table ***short_of)
 {
-    for (size_t i = 0; i < b->n; i++)
-        if (!b->is_new || b->is_new[i])
-            need[m->dir[dir_index(m, b->hash[i])].table->index]++;
-    size_t count = 0;
     for (size_t i = 0; i < b->n; i++) {
         struct map_table *t = m->dir[dir_index(m, b->hash[i])].table;
-        size_t *wanted = &need[t->index];
-        if (*wanted > t->growth_left) {
+        if ((!b->is_new || b->is_new[i]) && t->batch_need < UINT32_MAX)
+            t->batch_need++;
+    }
+    int64_t count = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        struct map_table *t = m->dir[dir_index(m, b->hash[i])].table;
+        if (t->batch_need > t->growth_left)
             gort__table_prune(m, t);
-            if (*wanted > t->growth_left)
-                short_of[count++] = t;
+        if (t->batch_need > t->growth_left && count >= 0) {
+            if (!*short_of)
+                *short_of = scratch_alloc(m, m->dir_len, sizeof **short_of,
+                                          _Alignof(void *), false);
+            count = *short_of ? count : GORT_ENOMEM;
+            if (*short_of)
+                (*short_of)[count++] = t; /* at most one per table: dir_len bounds them */
         }
-        *wanted = 0; /* this table is decided */
+        t->batch_need = 0; /* this table is decided */
     }
     return count;
 }
 
 /* Step 3 in table mode: rounds of growing (or splitting) every table short of room,
- * until none is. A round costs a pass over the batch; a batch of a few hundred keys
+ * until none is. A round costs two passes over the batch; a batch of a few hundred keys
  * into a large map takes one or two. */
 static int reserve_tables(gort_map *m, struct write_batch *b)
 {
     for (;;) {
         size_t len = m->dir_len;
-        size_t *need = scratch_alloc(m, len, sizeof *need, _Alignof(size_t), true);
-        struct map_table **short_of =
-            scratch_alloc(m, len, sizeof *short_of, _Alignof(void *), false);
-        int status = need && short_of ? GORT_OK : GORT_ENOMEM;
-        size_t count = status == GORT_OK ? tables_short_of_room(m, b, need, short_of) : 0;
+        struct map_table **short_of = NULL;
+        int64_t count = tables_short_of_room(m, b, &short_of);
+        int status = count < 0 ? (int)count : GORT_OK;
         if (count > 0 && !b->is_new) {
             status = find_new_keys(m, b); /* count again, exactly */
         } else {
-            for (size_t k = 0; k < count && status == GORT_OK; k++)
+            for (int64_t k = 0; k < count && status == GORT_OK; k++)
                 status = gort__table_rehash(m, short_of[k]);
         }
-        scratch_free(m, need, len, sizeof *need, _Alignof(size_t));
         scratch_free(m, short_of, len, sizeof *short_of, _Alignof(void *));
         if (status != GORT_OK || count == 0)
             return status;

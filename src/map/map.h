@@ -65,6 +65,7 @@ struct map_table {
     struct map_geometry geom;
     uint8_t local_depth;
     bool stale;           /* replaced: only iterators still read it */
+    uint32_t batch_need;  /* set_n's count of keys bound here; 0 outside set_n */
     size_t index;         /* first directory entry pointing here */
     size_t bytes;         /* this block's size, for the allocator */
     struct map_table *next_retired;
