@@ -729,19 +729,36 @@ lookup_all_kind(const gort_map *m, struct lookup_batch *b, size_t n, int kind)
     }
 }
 
-int64_t gort_map_get_n(const gort_map *m, const void *keys, size_t n, void *values_out,
-                       int *found_out)
+/* The checks every batched call makes before it reads or writes an entry: the arrays
+ * fit in memory and every key (and value) is one gort_map_set would take. */
+static int batch_check(const gort_map *m, const void *keys, const void *values, size_t n)
 {
     if (!m || (!keys && n > 0) || n > INT64_MAX)
         return GORT_EINVAL;
-    size_t widest = max_size(max_size(m->layout.key_size, m->layout.value_size), sizeof(int));
+    size_t widest = max_size(max_size(m->layout.key_size, m->layout.value_size), 1);
     if (n > SIZE_MAX / widest)
         return GORT_EINVAL; /* no such array fits in memory */
-    for (size_t i = 0; m->layout.key_kind == KEY_STR && i < n; i++) {
-        int status = gort__str_check((const gort_str *)keys + i);
+    bool keys_str = m->key_type->kind == GORT_KIND_STR;
+    bool values_str = values && m->value_type->kind == GORT_KIND_STR;
+    for (size_t i = 0; (keys_str || values_str) && i < n; i++) {
+        int status = gort__value_check(m->key_type, (const char *)keys + i * m->layout.key_size);
+        if (status == GORT_OK && values)
+            status = gort__value_check(m->value_type,
+                                       (const char *)values + i * m->layout.value_size);
         if (status != GORT_OK)
-            return status; /* every key is checked before anything is written */
+            return status;
     }
+    return GORT_OK;
+}
+
+int64_t gort_map_get_n(const gort_map *m, const void *keys, size_t n, void *values_out,
+                       int *found_out)
+{
+    int status = batch_check(m, keys, NULL, n);
+    if (status != GORT_OK)
+        return status;
+    if (found_out && n > SIZE_MAX / sizeof(int))
+        return GORT_EINVAL; /* no such array fits in memory */
     check_read(m);
     struct lookup_batch b = {.keys = keys, .values = values_out, .found = found_out};
     switch (m->layout.key_kind) {
@@ -1039,8 +1056,9 @@ static int stage_all(gort_map *m, struct write_batch *b)
  * equal to an earlier key of the batch (found through a scratch open-addressing set of
  * indices + 1). Only needed when a table looks short of room: counting every key could
  * grow tables for keys that are overwrites, and split without end for one key repeated
- * a thousand times. */
-static int find_new_keys(gort_map *m, struct write_batch *b)
+ * a thousand times. With `marked_only`, only the keys bound for tables whose batch_need
+ * is 1 are looked up; the others count as new (their tables have room anyway). */
+static int find_new_keys(gort_map *m, struct write_batch *b, bool marked_only)
 {
     size_t slots = 16;
     while (slots < 2 * b->n)
@@ -1053,6 +1071,9 @@ static int find_new_keys(gort_map *m, struct write_batch *b)
     }
     for (size_t i = 0; i < b->n; i++) {
         const char *key = batch_key(m, b, i);
+        b->is_new[i] = 1;
+        if (marked_only && m->dir[dir_index(m, b->hash[i])].table->batch_need != 1)
+            continue;
         b->is_new[i] = !gort__map_find(m, key);
         for (size_t j = b->hash[i] & (slots - 1); b->is_new[i]; j = (j + 1) & (slots - 1)) {
             if (!seen[j]) {
@@ -1083,7 +1104,7 @@ static int reserve_small(gort_map *m, struct write_batch *b)
         return GORT_ENOMEM;
     if (m->used + b->n <= GROUP_SLOTS)
         return GORT_OK;
-    int status = find_new_keys(m, b);
+    int status = find_new_keys(m, b, false);
     if (status != GORT_OK || m->used + count_new_keys(b) <= GROUP_SLOTS)
         return status;
     return small_to_table(m);
@@ -1130,8 +1151,12 @@ static int reserve_tables(gort_map *m, struct write_batch *b)
         struct map_table **short_of = NULL;
         int64_t count = tables_short_of_room(m, b, &short_of);
         int status = count < 0 ? (int)count : GORT_OK;
-        if (count > 0 && !b->is_new) {
-            status = find_new_keys(m, b); /* count again, exactly */
+        if (count > 0 && !b->is_new) { /* count the short ones again, exactly */
+            for (int64_t k = 0; k < count; k++)
+                short_of[k]->batch_need = 1;
+            status = find_new_keys(m, b, true);
+            for (int64_t k = 0; k < count; k++)
+                short_of[k]->batch_need = 0;
         } else {
             for (int64_t k = 0; k < count && status == GORT_OK; k++)
                 status = gort__table_rehash(m, short_of[k]);
@@ -1150,8 +1175,8 @@ static int reserve_room(gort_map *m, struct write_batch *b)
 
 /* Writes pair i into slot: a new entry (`fresh`) or over an existing one. Cannot fail:
  * staged pairs move in, plain ones are copies. */
-static void batch_write(gort_map *m, const struct write_batch *b, size_t i, char *slot,
-                        bool fresh)
+static inline __attribute__((always_inline)) void
+batch_write(gort_map *m, const struct write_batch *b, size_t i, char *slot, bool fresh)
 {
     const struct map_layout *lay = &m->layout;
     if (b->staged) {
@@ -1228,26 +1253,6 @@ static void fill_all(gort_map *m, const struct write_batch *b)
         if (i >= WRITE_AHEAD)
             batch_put_table(m, b, i - WRITE_AHEAD);
     }
-}
-
-/* The checks every batched call makes before anything changes: the array sizes fit in
- * memory and every key (and value) is one gort_map_set would take. */
-static int batch_check(const gort_map *m, const void *keys, const void *values, size_t n)
-{
-    if (!m || (!keys && n > 0) || n > INT64_MAX)
-        return GORT_EINVAL;
-    size_t widest = max_size(max_size(m->layout.key_size, m->layout.value_size), 1);
-    if (n > SIZE_MAX / widest)
-        return GORT_EINVAL; /* no such array fits in memory */
-    for (size_t i = 0; i < n; i++) {
-        int status = gort__value_check(m->key_type, (const char *)keys + i * m->layout.key_size);
-        if (status == GORT_OK && values)
-            status = gort__value_check(m->value_type,
-                                       (const char *)values + i * m->layout.value_size);
-        if (status != GORT_OK)
-            return status;
-    }
-    return GORT_OK;
 }
 
 /* Steps 1-4 once the map is marked as being written. */
