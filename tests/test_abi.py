@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """ABI checks: libgort.so exports exactly the symbols of the version script (the ABI
 manifest, every version node), each with the version of the node that lists it, every
-GORT_API declaration in the headers is in the manifest, and the headers preprocessed with
--DGORT_CDEF give plain declarations an FFI parser accepts.
+GORT_API declaration in the headers is in the manifest with the node its `@since` names,
+the nodes form one chain ending at the library's major.minor version, and the headers
+preprocessed with -DGORT_CDEF give plain declarations an FFI parser accepts.
 
 usage: test_abi.py LIBGORT_SO LIBGORT_MAP INCLUDE_DIR
 """
+import ctypes
 import re
 import subprocess
 import sys
@@ -22,6 +24,43 @@ def manifest_nodes(map_path):
         for section in re.findall(r"global\s*:(.*?)(?=\blocal\s*:|$)", body, re.S):
             nodes.update((name.strip(), node) for name in section.split(";") if name.strip())
     return nodes
+
+
+def node_chain(map_path):
+    """[(node, the node it inherits or None)] in the order the manifest lists them."""
+    text = re.sub(r"/\*.*?\*/", "", Path(map_path).read_text(), flags=re.S)
+    return [(node, parent or None) for node, parent in
+            re.findall(r"([A-Za-z_][\w.]*)\s*\{.*?\}\s*([\w.]*)\s*;", text, re.S)]
+
+
+def chain_problems(chain, lib):
+    """Each node after the first inherits the one before it, and the last is
+    GORT_<major>.<minor> of the version the library reports (gort_version): a release
+    that adds functions adds one node and bumps the minor version, never one without
+    the other."""
+    problems = [f"{node} inherits {parent}, not {chain[i - 1][0] if i else None}"
+                for i, (node, parent) in enumerate(chain)
+                if parent != (chain[i - 1][0] if i else None)]
+    gort_version = ctypes.CDLL(lib).gort_version
+    gort_version.restype = ctypes.c_uint32  # major << 16 | minor << 8 | patch
+    version = gort_version()
+    newest = f"GORT_{version >> 16}.{(version >> 8) & 0xff}"
+    if not chain or chain[-1][0] != newest:
+        problems.append(f"newest node {chain[-1][0] if chain else None}, library {newest}")
+    return problems
+
+
+def declared_since(include_dir):
+    """{function: "GORT_X.Y"} from the `@since X.Y` of the comment that documents each
+    GORT_API function (the last one before its declaration: a comment may document a
+    group of declarations, as for gort_map_key_type and gort_map_value_type)."""
+    since = {}
+    for header in Path(include_dir).rglob("*.h"):
+        text = header.read_text()
+        for match in re.finditer(r"GORT_API\s+[^;(]*?\b(gort_\w+)\s*\(", text):
+            versions = re.findall(r"@since\s+(\d+\.\d+)", text[:match.start()])
+            since[match.group(1)] = f"GORT_{versions[-1]}" if versions else None
+    return since
 
 
 def symbol_versions(lib):
@@ -89,6 +128,11 @@ def main():
     misversioned = sorted(f"{name}@{versions.get(name)} (manifest: {node})"
                           for name, node in nodes.items() if versions.get(name) != node)
     declared = declared_symbols(include_dir)
+    wrong_since = sorted(f"{name}: @since {since} (manifest: {nodes.get(name)})"
+                         for name, since in declared_since(include_dir).items()
+                         if since != nodes.get(name))
+    chain = node_chain(map_path)
+    broken_chain = chain_problems(chain, lib)
     failures = 0
     checks = [
         ("exported symbols equal the manifest", exported == manifest,
@@ -100,6 +144,10 @@ def main():
          str(sorted(n for n in exported if not n.startswith("gort_")))),
         ("every symbol carries the version node that lists it", not misversioned,
          "; ".join(misversioned)),
+        ("every function's @since names the node that lists it", not wrong_since,
+         "; ".join(wrong_since)),
+        ("the nodes form one chain ending at the library's version", not broken_chain,
+         "; ".join(broken_chain)),
         ("SONAME is libgort.so.1", soname(lib) == "libgort.so.1", f"SONAME {soname(lib)}"),
     ]
     cdef_problems = check_cdef(include_dir)
@@ -112,7 +160,7 @@ def main():
             failures += 1
             print("# " + detail.replace("\n", "\n# "))
     print(f"# {len(manifest)} symbols in the manifest, nodes "
-          f"{', '.join(sorted(set(nodes.values())))}")
+          f"{' <- '.join(node for node, _ in chain)}")
     return 1 if failures else 0
 
 

@@ -10,6 +10,14 @@ operation and the ratio gort / native (below 1: gort is faster). Rows:
   get loop / get_many   looking up N/2 keys, all present, in Map(int, int) and
                         Map(str, int): [m.get(k) for k in keys], then m.get_many(keys)
                         (one gort_map_get_n call), each against [d.get(k) for k in keys]
+  set loop / set_many   N/2 new keys into an empty Map(int, int) and Map(str, int):
+                        m[k] = v for each pair against the same loop over a dict, then
+                        m.set_many(keys, values) (one gort_map_set_n call) against
+                        d.update(zip(keys, values))
+  del loop / delete_many  deleting N/2 keys, all present, from a map of N/2 (filled
+                        before the timing): del m[k] for each key, then
+                        m.delete_many(keys) (one gort_map_delete_n call), each against
+                        del d[k] for each key
   chan SPSC             Chan(int, 1024) vs queue.Queue(1024), one producer thread and one
                         consumer thread, N messages (the target: gort must be faster)
   chan SPSC str/object  the same with Chan(str, 1024) carrying str(i), and with
@@ -30,11 +38,14 @@ import gort
 
 def best(reps, run):
     """The best time of `reps` runs of run() (seconds); run returns a checksum that
-    must be the same every time."""
+    must be the same every time. A run given as (setup, body) times body(setup()),
+    setup untimed."""
     times, checks = [], set()
+    setup, body = run if isinstance(run, tuple) else (None, run)
     for _ in range(reps):
+        state = setup() if setup else None
         start = time.perf_counter()
-        checks.add(run())
+        checks.add(body(state) if setup else body())
         times.append(time.perf_counter() - start)
     assert len(checks) == 1, f"runs disagree: {checks}"
     return min(times)
@@ -70,6 +81,40 @@ def lookup(m, keys, many=False):
     def run():
         return len(m.get_many(keys) if many else [m.get(k) for k in keys])
     return run
+
+
+def store(make, keys, batch=None):
+    """Into a new map, keys[i] = i: by a loop of m[k] = v, or by batch(m, keys, values)."""
+    values = list(range(len(keys)))
+
+    def run():
+        m = make()
+        if batch:
+            batch(m, keys, values)
+        else:
+            for k, v in zip(keys, values):
+                m[k] = v
+        return len(m)
+    return run
+
+
+def remove(make, keys, batch=None):
+    """(setup, body): a map holding every key, then del m[k] for each key, or
+    batch(m, keys)."""
+    def setup():
+        m = make()
+        for i, k in enumerate(keys):
+            m[k] = i
+        return m
+
+    def body(m):
+        if batch:
+            batch(m, keys)
+        else:
+            for k in keys:
+                del m[k]
+        return len(m)
+    return setup, body
 
 
 def word_count(make, words):
@@ -141,6 +186,10 @@ def main():
     words = [rng.choice(vocabulary) for _ in range(n)]
     int_keys = [i * 2654435761 % (1 << 40) for i in range(n // 2)]
     str_keys = [f"key {k}" for k in int_keys]
+    set_many = gort.Map.set_many
+
+    def dict_update(d, keys, values):
+        d.update(zip(keys, values))
 
     rows = [
         ("map insert", n, map_insert(lambda: gort.Map(int, int), n),
@@ -154,6 +203,22 @@ def main():
         ("get loop str", n // 2, lookup(gort.Map(str, int), str_keys), lookup({}, str_keys)),
         ("get_many str", n // 2, lookup(gort.Map(str, int), str_keys, many=True),
          lookup({}, str_keys)),
+        ("set loop int", n // 2, store(lambda: gort.Map(int, int), int_keys),
+         store(dict, int_keys)),
+        ("set_many int", n // 2, store(lambda: gort.Map(int, int), int_keys, set_many),
+         store(dict, int_keys, dict_update)),
+        ("set loop str", n // 2, store(lambda: gort.Map(str, int), str_keys),
+         store(dict, str_keys)),
+        ("set_many str", n // 2, store(lambda: gort.Map(str, int), str_keys, set_many),
+         store(dict, str_keys, dict_update)),
+        ("del loop int", n // 2, remove(lambda: gort.Map(int, int), int_keys),
+         remove(dict, int_keys)),
+        ("delete_many int", n // 2, remove(lambda: gort.Map(int, int), int_keys,
+                                           gort.Map.delete_many), remove(dict, int_keys)),
+        ("del loop str", n // 2, remove(lambda: gort.Map(str, int), str_keys),
+         remove(dict, str_keys)),
+        ("delete_many str", n // 2, remove(lambda: gort.Map(str, int), str_keys,
+                                           gort.Map.delete_many), remove(dict, str_keys)),
         ("chan SPSC int", n, chan_spsc(lambda: gort.Chan(int, 1024), n, int),
          queue_spsc(n, int)),
         ("chan SPSC str", n, chan_spsc(lambda: gort.Chan(str, 1024), n, str),

@@ -130,6 +130,8 @@ int gort_map_get_ptr(const gort_map *m, const void *key, void **out);
 int64_t gort_map_get_n(const gort_map *m, const void *keys, size_t n,
 void *values_out, int *found_out);
 int gort_map_delete(gort_map *m, const void *key);
+int64_t gort_map_set_n(gort_map *m, const void *keys, const void *values, size_t n);
+int64_t gort_map_delete_n(gort_map *m, const void *keys, size_t n);
 int gort_map_clear(gort_map *m);
 int gort_map_clone(const gort_map *m, gort_map **out);
 int gort_map_shrink(gort_map *m);

@@ -82,6 +82,8 @@ DECLS = {
     "gort_map_get_n": ("int64_t", ["const gort_map *", "const void *", "size_t", "void *",
                                    "int *"]),
     "gort_map_delete": ("int", ["gort_map *", "const void *"]),
+    "gort_map_set_n": ("int64_t", ["gort_map *", "const void *", "const void *", "size_t"]),
+    "gort_map_delete_n": ("int64_t", ["gort_map *", "const void *", "size_t"]),
     "gort_map_clear": ("int", ["gort_map *"]),
     "gort_map_clone": ("int", ["const gort_map *", "gort_map **"]),
     "gort_map_shrink": ("int", ["gort_map *"]),

@@ -10,6 +10,7 @@ from ._types import as_type
 
 _BATCH = 64  # entries per gort_map_iter_next_n call
 _get, _get_n, _set = _lib.py.gort_map_get, _lib.py.gort_map_get_n, _lib.py.gort_map_set
+_set_n, _delete_n = _lib.py.gort_map_set_n, _lib.py.gort_map_delete_n
 
 
 class Map(Handle, MutableMapping):
@@ -41,9 +42,23 @@ class Map(Handle, MutableMapping):
             hash(key)  # an unhashable key fails here, before the map is touched
         return self.key_type.arg(key)
 
+    def _keys(self, keys):
+        """(the keys as a list, packed into one C array): what _key does for one key,
+        for the calls that take n keys. The list keeps alive the objects whose pointers
+        are packed, and an unhashable key fails here, before the map is touched."""
+        keys = list(keys)
+        if self.key_type.is_object:
+            for key in keys:
+                hash(key)
+        return keys, self.key_type.pack(keys)
+
     def _call(self, status, what):
         if self.key_type.is_object:
-            _refs.reraise()
+            try:
+                _refs.reraise()
+            finally:
+                if _refs._pending:
+                    _refs.drain()  # check's drain would be skipped by the exception
         return check(status, what)
 
     def _lookup(self, key, want_value=True):
@@ -76,11 +91,8 @@ class Map(Handle, MutableMapping):
         overlaps the lookups' cache misses and pays the ctypes crossing once. Every key
         is converted (and, for object keys, hashed) before anything is looked up, so a
         key get would refuse raises get's exception with nothing looked up."""
-        keys = list(keys)  # also keeps alive the objects whose pointers are packed
-        if self.key_type.is_object:
-            for key in keys:
-                hash(key)  # an unhashable key fails here, before the map is touched
-        packed, h, n = self.key_type.pack(keys), self._live(), len(keys)
+        keys, packed = self._keys(keys)
+        h, n = self._live(), len(keys)
         if n == 0:
             return []
         # One call, not chunks: every key is packed before any lookup anyway, and the
@@ -95,6 +107,38 @@ class Map(Handle, MutableMapping):
             return values
         found = memoryview(found).cast("B").cast("i")  # zips 4x faster than ctypes
         return [v if f else default for v, f in zip(values, found)]
+
+    def set_many(self, keys, values):
+        """self[key] = value for each pair of zip(keys, values), in order (of two equal
+        keys the later pair wins), in one gort_map_set_n call; returns how many keys
+        were new (the others overwrote). All or nothing: every key and value is
+        converted (and object keys hashed) first, so one that self[key] = value would
+        refuse raises its exception with nothing set, and libgort makes every
+        allocation before it changes an entry (MemoryError: nothing set either). keys
+        and values are any iterables of the same length (else ValueError). An exception
+        from an object key's __hash__ or __eq__ inside libgort is raised once the call
+        returns, as for self[key] = value: the call cannot stop, and completes with the
+        hook's answer taken as given (a hash of 0, "not equal")."""
+        keys, packed_keys = self._keys(keys)
+        values = list(values)  # keeps alive the objects whose pointers are packed
+        if len(values) != len(keys):
+            raise ValueError(f"set_many: {len(keys)} keys but {len(values)} values")
+        packed_values, h, n = self.value_type.pack(values), self._live(), len(keys)
+        if n == 0:
+            return 0
+        return self._call(_set_n(h, packed_keys, packed_values, n), "gort_map_set_n")
+
+    def delete_many(self, keys):
+        """del self[key] for each of keys that is present, in one gort_map_delete_n call;
+        returns how many entries were deleted. A missing key is skipped, as Go's delete
+        does (no KeyError). Every key is converted (and object keys hashed) before
+        anything is deleted, so a key del self[key] would refuse raises its exception
+        with the map unchanged."""
+        keys, packed = self._keys(keys)
+        h, n = self._live(), len(keys)
+        if n == 0:
+            return 0
+        return self._call(_delete_n(h, packed, n), "gort_map_delete_n")
 
     def __contains__(self, key):
         return bool(self._lookup(key, False)[1])

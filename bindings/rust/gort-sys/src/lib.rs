@@ -276,6 +276,8 @@ extern "C" {
         found_out: *mut c_int,
     ) -> i64;
     pub fn gort_map_delete(m: *mut gort_map, key: *const c_void) -> c_int;
+    pub fn gort_map_set_n(m: *mut gort_map, keys: *const c_void, values: *const c_void, n: usize) -> i64;
+    pub fn gort_map_delete_n(m: *mut gort_map, keys: *const c_void, n: usize) -> i64;
     pub fn gort_map_clear(m: *mut gort_map) -> c_int;
     pub fn gort_map_clone(m: *const gort_map, out: *mut *mut gort_map) -> c_int;
     pub fn gort_map_shrink(m: *mut gort_map) -> c_int;

@@ -149,7 +149,7 @@ impl<K: Elem, V: Elem> Map<K, V> {
         // SAFETY: n valid keys of the map's key type laid out as its descriptor (stride
         // size_of::<K::Raw>(), the descriptor's size, checked at creation), room for n
         // values and n ints; a reader call, allowed alongside other readers.
-        let hits = unsafe {
+        let hits = batch_count(unsafe {
             sys::gort_map_get_n(
                 self.ptr(),
                 raw_keys.as_ptr().cast(),
@@ -157,17 +157,77 @@ impl<K: Elem, V: Elem> Map<K, V> {
                 values.as_mut_ptr().cast(),
                 found.as_mut_ptr(),
             )
-        };
-        if hits < 0 {
-            check(c_int::try_from(hits).unwrap_or(c_int::MIN))?;
-        }
-        debug_assert_eq!(hits as usize, found.iter().filter(|&&f| f != 0).count());
+        })?;
+        debug_assert_eq!(hits, found.iter().filter(|&&f| f != 0).count());
         let copy_out = |(value, &found): (&MaybeUninit<V::Raw>, &c_int)| {
             // SAFETY: found: libgort wrote the stored value there, borrowed; &self keeps
             // the map unchanged until it is copied out, here.
             (found != 0).then(|| unsafe { V::from_borrowed(value.assume_init_ref()) })
         };
         Ok(values.iter().zip(&found).map(copy_out).collect())
+    }
+
+    /// `m[keys[i]] = values[i]` for every `i`, in order (of two equal keys the later
+    /// pair wins), in one call (`gort_map_set_n`), which overlaps the inserts' cache
+    /// misses and crosses the FFI once (beyond Go). Returns how many keys were new; the
+    /// others overwrote, as [`insert`](Map::insert) does. Keys and values are copied in
+    /// as `insert` copies them (strings duplicated, `Arc` counts incremented); the
+    /// caller keeps its own.
+    ///
+    /// ```
+    /// let mut m = gort::Map::<String, i64>::new()?;
+    /// m.insert("a", 1)?;
+    /// assert_eq!(m.insert_many(&["a", "b", "b"], &[10, 2, 20])?, 1);
+    /// assert_eq!((m.get("a"), m.get("b"), m.len()), (Some(10), Some(20), 2));
+    /// # Ok::<(), gort::Error>(())
+    /// ```
+    ///
+    /// All or nothing: on error the map is unchanged and nothing was copied in.
+    /// [`Error::Invalid`] if `keys` and `values` differ in length; [`Error::Overflow`]
+    /// for a string longer than 2^48 bytes; [`Error::OutOfMemory`] (libgort makes every
+    /// allocation the batch needs before it changes an entry).
+    pub fn insert_many<Q: AsRaw<K>, W: AsRaw<V>>(&mut self, keys: &[Q], values: &[W]) -> Result<usize> {
+        if keys.len() != values.len() {
+            return Err(Error::Invalid);
+        }
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        // The pairs in their C layout, as insert() makes one: strings borrow their
+        // bytes from `keys` and `values`, which outlive the call.
+        let raw_keys: Vec<K::Raw> = keys.iter().map(AsRaw::as_raw).collect();
+        let raw_values: Vec<V::Raw> = values.iter().map(AsRaw::as_raw).collect();
+        // SAFETY: n valid keys and n valid values of the map's types, each array laid
+        // out as its descriptor (stride size_of::<Raw>(), checked at creation), read
+        // during the call only; &mut self excludes every other access.
+        batch_count(unsafe {
+            sys::gort_map_set_n(self.ptr(), raw_keys.as_ptr().cast(), raw_values.as_ptr().cast(), keys.len())
+        })
+    }
+
+    /// `delete(m, key)` for each of `keys`, in one call (`gort_map_delete_n`), which
+    /// overlaps the deletes' cache misses and crosses the FFI once (beyond Go). A
+    /// missing key is a no-op; returns how many entries were deleted.
+    ///
+    /// ```
+    /// let mut m = gort::Map::<i64, i64>::new()?;
+    /// m.insert_many(&[1, 2, 3], &[10, 20, 30])?;
+    /// assert_eq!(m.delete_many(&[3, 4, 1, 3])?, 2);
+    /// assert_eq!(m.keys().collect::<Vec<_>>(), [2]);
+    /// # Ok::<(), gort::Error>(())
+    /// ```
+    ///
+    /// Fails, with nothing deleted, only where libgort refuses a key: a string key
+    /// longer than 2^48 bytes is [`Error::Overflow`]. (libgort's other error, running
+    /// out of memory while an iterator reads the map, cannot happen here: an iterator
+    /// borrows the map.)
+    pub fn delete_many<Q: AsRaw<K>>(&mut self, keys: &[Q]) -> Result<usize> {
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let raw_keys: Vec<K::Raw> = keys.iter().map(AsRaw::as_raw).collect();
+        // SAFETY: as in insert_many(), for the keys alone.
+        batch_count(unsafe { sys::gort_map_delete_n(self.ptr(), raw_keys.as_ptr().cast(), keys.len()) })
     }
 
     /// Whether `key` is present.
@@ -320,6 +380,15 @@ impl<K: Elem, V: Elem> Map<K, V> {
         }
         Ok(Map { raw, heap: None, _marker: PhantomData })
     }
+}
+
+/// The count a batched call (`gort_map_get_n`, `set_n`, `delete_n`) returns, or the
+/// error its negative status stands for.
+fn batch_count(status: i64) -> Result<usize> {
+    if status < 0 {
+        check(c_int::try_from(status).unwrap_or(c_int::MIN))?;
+    }
+    Ok(status as usize)
 }
 
 /// Copies out the element at a borrowed pointer the map produced.

@@ -41,6 +41,15 @@ fn string_bytes_are_freed_by_every_container() {
         }
         s.set(0, "overwritten").unwrap();
         let copy = m.clone();
+        // The batched calls copy strings in, and free overwritten values and deleted
+        // pairs, as the calls for one entry do.
+        let mut batch = Map::<String, String>::new().unwrap();
+        let keys: Vec<String> = (0..3000).map(|i| format!("batch {}", i)).collect();
+        batch.insert_many(&keys, &keys).unwrap();
+        batch
+            .insert_many(&keys[..2000], &words.iter().copied().cycle().take(2000).collect::<Vec<_>>())
+            .unwrap();
+        batch.delete_many(&keys[1000..]).unwrap();
         // 5000 sends, 512 taken out at each of the 8 fills: 904 buffered, room for this
         let sent = Select::new().send(&c, String::from("via select"), |r| r).try_wait();
         assert!(matches!(sent, Ok(Ok(()))), "select send: {:?}", sent);

@@ -4,7 +4,7 @@ mod common;
 
 use common::{assert_no_leaks, live};
 use gort::{Elem, Error, Map};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Debug;
 use std::sync::Arc;
 
@@ -483,5 +483,285 @@ fn get_many_leaks_nothing() {
         assert_eq!(got.iter().flatten().count(), 2000);
         drop(m);
         assert_eq!(got[1999].as_deref(), Some(&*"v".repeat(1999 % 50)), "values outlive the map");
+    });
+}
+
+/// A map's entries as sorted `Debug` text: comparable for any key type, floats
+/// included (`-0.0` and `0.0` differ, NaN keys compare as text).
+fn entries<K: Elem + Debug, V: Elem + Debug>(m: &Map<K, V>) -> Vec<String> {
+    let mut entries: Vec<String> = m.iter().map(|entry| format!("{:?}", entry)).collect();
+    entries.sort();
+    entries
+}
+
+/// Inserts `keys[i] -> values[i]` into one map with an `insert` loop and into another
+/// with one `insert_many`, checks that they hold the same entries and that
+/// `insert_many` counted every entry as new, then does both again over the filled maps
+/// (where only NaN keys are new). Returns the second count.
+fn insert_many_agrees<K: Elem + Debug, V: Elem + Debug>(keys: &[K], values: &[V]) -> usize {
+    let (mut each, mut many) = (Map::<K, V>::new().unwrap(), Map::<K, V>::new().unwrap());
+    for (k, v) in keys.iter().zip(values) {
+        each.insert(k, v).unwrap();
+    }
+    assert_eq!(many.insert_many(keys, values).unwrap(), each.len(), "into an empty map");
+    assert_eq!(entries(&many), entries(&each));
+    for (k, v) in keys.iter().zip(values) {
+        each.insert(k, v).unwrap();
+    }
+    let added = many.insert_many(keys, values).unwrap();
+    assert_eq!(entries(&many), entries(&each));
+    added
+}
+
+macro_rules! insert_many_agrees_for_integers {
+    ($($t:ty),*) => {$(
+        // 60 pairs, keys 0..30 twice (the later pair wins), into small and table mode.
+        let keys: Vec<$t> = (0..60u8).map(|i| (i % 30) as $t).collect();
+        let values: Vec<u64> = (0..60).map(|i| i * 3).collect();
+        assert_eq!(insert_many_agrees(&keys, &values), 0, "{}", stringify!($t));
+        assert_eq!(insert_many_agrees(&keys[..5], &values[..5]), 0, "{}", stringify!($t));
+    )*};
+}
+
+#[test]
+fn insert_many_agrees_with_insert_for_every_key_type() {
+    insert_many_agrees_for_integers!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+    // Go's float keys: +0 then -0 is one key stored as -0, every NaN is a new key.
+    let keys = [1.5, 0.0, -0.0, f64::NAN, f64::INFINITY, f64::NAN, 1.5];
+    let values: Vec<f32> = (0..7).map(|i| i as f32).collect();
+    assert_eq!(insert_many_agrees(&keys, &values), 2);
+    let keys: Vec<f32> = keys.iter().map(|&k| k as f32).collect();
+    assert_eq!(insert_many_agrees(&keys, &[0.5f64; 7]), 2);
+    let mut m = Map::<f64, i32>::new().unwrap();
+    assert_eq!(m.insert_many(&[0.0, -0.0], &[1, 2]).unwrap(), 1);
+    assert!(m.keys().next().unwrap().is_sign_negative(), "the newer key's bits, as Go");
+
+    assert_eq!(insert_many_agrees(&[true, false, true], &['a' as u32, 'b' as u32, 'c' as u32]), 0);
+
+    let words: Vec<String> = common::TEXT.split(' ').map(String::from).collect();
+    let upper: Vec<String> = words.iter().map(|w| w.to_uppercase()).collect();
+    assert_eq!(insert_many_agrees(&words, &upper), 0);
+    let keys = [vec![0xffu8, 0xfe], vec![], b"abc".to_vec(), vec![]];
+    assert_eq!(insert_many_agrees(&keys, &[1i8, 2, 3, 4]), 0);
+
+    let points: Vec<Point> = (0..40).map(|i| Point { x: i % 25, y: -(i % 25) }).collect();
+    assert_eq!(insert_many_agrees(&points, &points), 0);
+    let small: Vec<[u8; 3]> = (0..50u8).map(|i| [i % 20, i ^ 0x55, 7]).collect();
+    assert_eq!(insert_many_agrees(&small, &vec![[9u16; 5]; 50]), 0);
+    let large: Vec<[u64; 17]> = (0..30u64).map(|i| [i % 11; 17]).collect();
+    let strings: Vec<String> = (0..30).map(|i| i.to_string()).collect();
+    assert_eq!(insert_many_agrees(&large, &strings), 0);
+    assert_eq!(insert_many_agrees(&[(), ()], &[5u8, 6]), 0);
+    assert_eq!(insert_many_agrees(&[1i64, 3, 1], &[(), (), ()]), 0);
+}
+
+#[test]
+fn insert_many_borrowed_forms() {
+    let mut m = Map::<String, String>::new().unwrap();
+    assert_eq!(m.insert_many(&["a", "b"], &["1", "2"]).unwrap(), 2);
+    let (k, v) = (String::from("c"), String::from("3"));
+    assert_eq!(m.insert_many(&[&k], &[&v]).unwrap(), 1);
+    assert_eq!(m.insert_many(&[k.clone()], &[String::from("33")]).unwrap(), 0);
+    let mut bytes = Map::<Vec<u8>, i32>::new().unwrap();
+    assert_eq!(bytes.insert_many(&[&b"\xff"[..], &b""[..]], &[1, 2]).unwrap(), 2);
+    assert_eq!(bytes.get_many(&[&b""[..], &b"\xff"[..]]).unwrap(), [Some(2), Some(1)]);
+    assert_eq!(m.get_many(&["a", "b", "c"]).unwrap(), ["1", "2", "33"].map(|s| Some(s.to_string())));
+}
+
+#[test]
+fn insert_many_counts_new_keys_and_the_later_pair_wins() {
+    let mut m = Map::<i64, String>::new().unwrap();
+    assert_eq!(m.insert_many(&[1, 2, 3], &["a", "b", "c"]).unwrap(), 3);
+    // 2 and 3 overwrite, 4 is new and set three times, 5 is new
+    assert_eq!(m.insert_many(&[2, 4, 3, 4, 5, 4], &["B", "D", "C", "d", "E", "e"]).unwrap(), 2);
+    let got: BTreeMap<i64, String> = m.iter().collect();
+    let expect: BTreeMap<i64, String> =
+        [(1, "a"), (2, "B"), (3, "C"), (4, "e"), (5, "E")].map(|(k, v)| (k, v.to_string())).into();
+    assert_eq!(got, expect);
+    assert_eq!(m.insert_many(&[1, 1, 1], &["x", "y", "z"]).unwrap(), 0);
+    assert_eq!((m.get(1).as_deref(), m.len()), (Some("z"), 5));
+}
+
+#[test]
+fn insert_many_of_no_pairs_or_of_mismatched_slices() {
+    let value = Arc::new(7);
+    let mut m = Map::<i64, Arc<i32>>::new().unwrap();
+    assert_eq!(m.insert_many::<i64, Arc<i32>>(&[], &[]).unwrap(), 0);
+    assert_eq!(m.len(), 0);
+    m.insert(1, &value).unwrap();
+    for (keys, values) in [(&[1i64, 2][..], &[value.clone()][..]), (&[][..], &[value.clone()][..])] {
+        assert_eq!(m.insert_many(keys, values), Err(Error::Invalid), "{} keys", keys.len());
+    }
+    assert_eq!((m.len(), Arc::strong_count(&value)), (1, 2), "nothing inserted or retained");
+    assert_eq!(m.get(2), None);
+}
+
+#[test]
+fn insert_many_counts_arcs_exactly() {
+    let keys: Vec<Arc<u32>> = (0..20).map(Arc::new).collect();
+    let values: Vec<Arc<String>> = (0..20).map(|i| Arc::new(i.to_string())).collect();
+    let mut m = Map::<Arc<u32>, Arc<String>>::new().unwrap();
+    assert_eq!(m.insert_many(&keys, &values).unwrap(), 20);
+    assert!(keys.iter().chain(&keys).all(|k| Arc::strong_count(k) == 2), "one count per stored key");
+    assert!(values.iter().all(|v| Arc::strong_count(v) == 2));
+    // Overwrite every value with values[0]: the stored keys keep their counts, the old
+    // values lose the map's, values[0] gains one per entry.
+    let same = vec![values[0].clone(); 20];
+    assert_eq!(m.insert_many(&keys, &same).unwrap(), 0);
+    drop(same);
+    assert!(keys.iter().all(|k| Arc::strong_count(k) == 2));
+    assert_eq!(Arc::strong_count(&values[0]), 1 + 20);
+    assert!(values[1..].iter().all(|v| Arc::strong_count(v) == 1));
+    // An equal-content Arc is another key (identity): new, counted once.
+    let twin = Arc::new(0u32);
+    assert_eq!(m.insert_many(&[&twin], &[&values[1]]).unwrap(), 1);
+    assert_eq!((Arc::strong_count(&twin), Arc::strong_count(&values[1])), (2, 2));
+    drop(m);
+    assert!(keys.iter().chain([&twin]).all(|k| Arc::strong_count(k) == 1));
+    assert!(values.iter().all(|v| Arc::strong_count(v) == 1));
+
+    // Go's nillable pointer: None is a key too.
+    let mut nil = Map::<Option<Arc<u32>>, i64>::new().unwrap();
+    assert_eq!(nil.insert_many(&[None, Some(keys[0].clone()), None], &[1, 2, 3]).unwrap(), 2);
+    assert_eq!((nil.get(None), Arc::strong_count(&keys[0])), (Some(3), 2));
+}
+
+#[test]
+fn insert_many_in_small_mode_then_into_table_mode() {
+    let mut m = Map::<i64, i64>::new().unwrap();
+    let mut model = HashMap::new();
+    let batches: [Vec<i64>; 4] = [
+        (0..6).collect(),                              // stays small (8 slots)
+        (3..8).collect(),                              // three overwrites, fills the 8 slots
+        (0..20_000).map(|i| i * 7 % 30_011).collect(), // one batch, many tables
+        (0..40_000).rev().collect(),                   // half overwrites, then new keys
+    ];
+    for (round, keys) in batches.iter().enumerate() {
+        let values: Vec<i64> = keys.iter().map(|k| k * 10 + round as i64).collect();
+        let new = keys.iter().filter(|k| !model.contains_key(*k)).collect::<HashSet<_>>().len();
+        assert_eq!(m.insert_many(keys, &values).unwrap(), new, "batch {}", round);
+        model.extend(keys.iter().copied().zip(values));
+        assert_eq!(m.len(), model.len());
+        if round < 2 {
+            assert_eq!(m.stats().directory_len, 0, "small mode after batch {}", round);
+        }
+    }
+    assert!(m.stats().tables > 1);
+    let got: HashMap<i64, i64> = m.iter().collect();
+    assert_eq!(got, model);
+}
+
+#[test]
+fn insert_many_of_100_000_pairs() {
+    let mut m = Map::<String, u64>::new().unwrap();
+    let words: Vec<String> = (0..100_000).map(|i| format!("word {}", i)).collect();
+    let counts: Vec<u64> = (0..100_000).collect();
+    assert_eq!(m.insert_many(&words[..50_000], &counts[..50_000]).unwrap(), 50_000);
+    assert_eq!(m.insert_many(&words, &counts).unwrap(), 50_000);
+    assert_eq!(m.len(), 100_000);
+    assert!(words.iter().zip(&counts).all(|(w, &c)| m.get(w) == Some(c)));
+}
+
+#[test]
+fn delete_many_agrees_with_delete() {
+    fn agrees<K: Elem + Debug>(keys: &[K], gone: &[K]) -> usize {
+        let (mut each, mut many) = (Map::<K, u8>::new().unwrap(), Map::<K, u8>::new().unwrap());
+        let values: Vec<u8> = (0..keys.len()).map(|i| i as u8).collect();
+        each.insert_many(keys, &values).unwrap();
+        many.insert_many(keys, &values).unwrap();
+        let before = each.len();
+        for k in gone {
+            each.delete(k).unwrap();
+        }
+        let deleted = many.delete_many(gone).unwrap();
+        assert_eq!(deleted, before - each.len());
+        assert_eq!(entries(&many), entries(&each));
+        assert_eq!(many.delete_many(gone).unwrap(), 0, "all gone already");
+        deleted
+    }
+    let ints: Vec<i64> = (0..100).collect();
+    let gone: Vec<i64> = (50..150).chain(0..10).chain(0..10).collect();
+    assert_eq!(agrees(&ints, &gone), 60);
+    assert_eq!(agrees(&ints[..5], &[4, 4, 9, 0]), 2, "small mode");
+    // NaN keys are never found, so never deleted; -0 finds +0.
+    assert_eq!(agrees(&[f64::NAN, 0.0, 1.0, f64::NAN], &[f64::NAN, -0.0]), 1);
+    let words: Vec<String> = common::TEXT.split(' ').map(String::from).collect();
+    let mut gone: Vec<String> = words.iter().skip(1).step_by(2).cloned().collect();
+    gone.extend(["", "absent", "the", "the"].map(String::from));
+    let stored: HashSet<&String> = words.iter().collect();
+    let present = gone.iter().collect::<HashSet<_>>().intersection(&stored).count();
+    assert_eq!(agrees(&words, &gone), present);
+    let large: Vec<[u64; 17]> = (0..30u64).map(|i| [i; 17]).collect();
+    assert_eq!(agrees(&large, &large[10..]), 20);
+    assert_eq!(agrees(&[()], &[(), ()]), 1);
+}
+
+#[test]
+fn delete_many_counts_and_borrowed_forms() {
+    let mut m = Map::<String, i64>::new().unwrap();
+    let words: Vec<String> = (0..10).map(|i| format!("w{}", i)).collect();
+    m.insert_many(&words, &(0..10).collect::<Vec<i64>>()).unwrap();
+    assert_eq!(m.delete_many(&["w3", "w3", "w11", "w5", "", "w3"]).unwrap(), 2);
+    assert_eq!(m.delete_many::<&str>(&[]).unwrap(), 0);
+    assert_eq!(m.delete_many(&[&words[0], &words[1]]).unwrap(), 2);
+    assert_eq!(m.delete_many(&words).unwrap(), 6);
+    assert!(m.is_empty());
+    assert_eq!(m.delete_many(&words).unwrap(), 0, "an empty map deletes nothing");
+}
+
+#[test]
+fn delete_many_of_100_000_keys_then_shrink_to_small_mode() {
+    let mut m = Map::<i64, String>::new().unwrap();
+    let keys: Vec<i64> = (0..100_000).collect();
+    let values: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    m.insert_many(&keys, &values).unwrap();
+    let gone: Vec<i64> = (3..200_000).rev().collect(); // every key but 0, 1, 2, and absent ones
+    assert_eq!(m.delete_many(&gone).unwrap(), 99_997);
+    assert_eq!(m.len(), 3);
+    m.shrink().unwrap();
+    assert_eq!(m.stats().directory_len, 0);
+    assert_eq!(
+        m.get_many(&[0, 1, 2, 3]).unwrap(),
+        ["0", "1", "2"].map(|s| Some(s.to_string())).into_iter().chain([None]).collect::<Vec<_>>()
+    );
+    assert_eq!(m.delete_many(&[2, 0]).unwrap(), 2);
+    assert_eq!(m.keys().collect::<Vec<_>>(), [1]);
+}
+
+#[test]
+fn delete_many_releases_arcs_exactly() {
+    let keys: Vec<Arc<u32>> = (0..10).map(Arc::new).collect();
+    let values: Vec<Arc<String>> = (0..10).map(|i| Arc::new(i.to_string())).collect();
+    let mut m = Map::<Arc<u32>, Arc<String>>::new().unwrap();
+    m.insert_many(&keys, &values).unwrap();
+    let twin = Arc::new(0u32); // equal contents, another pointer: not a key of m
+    assert_eq!(m.delete_many(&[&keys[0], &twin, &keys[9], &keys[0]]).unwrap(), 2);
+    let counts: Vec<(usize, usize)> =
+        keys.iter().zip(&values).map(|(k, v)| (Arc::strong_count(k), Arc::strong_count(v))).collect();
+    assert_eq!(counts[0], (1, 1));
+    assert_eq!(counts[9], (1, 1));
+    assert!(counts[1..9].iter().all(|&c| c == (2, 2)));
+    assert_eq!(Arc::strong_count(&twin), 1);
+}
+
+/// The tables batches grow, and the scratch space insert_many and delete_many use, go
+/// back to the heap (string bytes live in the default heap: tests/leaks.rs).
+#[test]
+fn batches_leak_nothing() {
+    assert_no_leaks(|heap| {
+        let mut m = Map::<String, String>::with_capacity_in(0, heap).unwrap();
+        let keys: Vec<String> = (0..3000).map(|i| format!("key {}", i)).collect();
+        let values: Vec<String> = (0..3000).map(|i| "v".repeat(i % 70)).collect();
+        assert_eq!(m.insert_many(&keys, &values).unwrap(), 3000);
+        let during = live(heap);
+        assert!(during.live_objects > 0);
+        // overwrites free the old value strings; deletes free keys and values
+        let shorter: Vec<String> = values.iter().rev().cloned().collect();
+        assert_eq!(m.insert_many(&keys[..2000], &shorter[..2000]).unwrap(), 0);
+        assert_eq!(m.delete_many(&keys[1000..]).unwrap(), 2000);
+        assert_eq!(m.insert_many(&keys[..2000], &values[..2000]).unwrap(), 1000);
+        assert_eq!(m.len(), 2000);
+        drop(m);
     });
 }
