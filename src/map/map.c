@@ -1056,8 +1056,8 @@ static int stage_all(gort_map *m, struct write_batch *b)
  * equal to an earlier key of the batch (found through a scratch open-addressing set of
  * indices + 1). Only needed when a table looks short of room: counting every key could
  * grow tables for keys that are overwrites, and split without end for one key repeated
- * a thousand times. With `marked_only`, only the keys bound for tables whose batch_need
- * is 1 are looked up; the others count as new (their tables have room anyway). */
+ * a thousand times. With `marked_only`, only the keys bound for tables with a nonzero
+ * batch_need are looked up; the others count as new (their tables have room anyway). */
 static int find_new_keys(gort_map *m, struct write_batch *b, bool marked_only)
 {
     size_t slots = 16;
@@ -1072,7 +1072,7 @@ static int find_new_keys(gort_map *m, struct write_batch *b, bool marked_only)
     for (size_t i = 0; i < b->n; i++) {
         const char *key = batch_key(m, b, i);
         b->is_new[i] = 1;
-        if (marked_only && m->dir[dir_index(m, b->hash[i])].table->batch_need != 1)
+        if (marked_only && !m->dir[dir_index(m, b->hash[i])].table->batch_need)
             continue;
         b->is_new[i] = !gort__map_find(m, key);
         for (size_t j = b->hash[i] & (slots - 1); b->is_new[i]; j = (j + 1) & (slots - 1)) {
@@ -1141,6 +1141,22 @@ static int64_t tables_short_of_room(gort_map *m, const struct write_batch *b,
     return count;
 }
 
+/* Marks in each short table's batch_need the split sides its new keys take (bits 0 and
+ * 1, over a mark bit): a nearly empty table has no entries to tell apart, but the keys
+ * on their way may be. */
+static void mark_incoming_sides(gort_map *m, const struct write_batch *b,
+                                struct map_table **short_of, int64_t count)
+{
+    enum { MARK = 4 };
+    for (int64_t k = 0; k < count; k++)
+        short_of[k]->batch_need = MARK;
+    for (size_t i = 0; i < b->n; i++) {
+        struct map_table *t = m->dir[dir_index(m, b->hash[i])].table;
+        if (t->batch_need && (!b->is_new || b->is_new[i]))
+            t->batch_need |= 1u << table_split_side(t, b->hash[i]);
+    }
+}
+
 /* Step 3 in table mode: rounds of growing (or splitting) every table short of room,
  * until none is. A round costs two passes over the batch; a batch of a few hundred keys
  * into a large map takes one or two. */
@@ -1157,9 +1173,14 @@ static int reserve_tables(gort_map *m, struct write_batch *b)
             status = find_new_keys(m, b, true);
             for (int64_t k = 0; k < count; k++)
                 short_of[k]->batch_need = 0;
-        } else {
-            for (int64_t k = 0; k < count && status == GORT_OK; k++)
-                status = gort__table_rehash(m, short_of[k]);
+        } else if (count > 0) {
+            mark_incoming_sides(m, b, short_of, count);
+            for (int64_t k = 0; k < count; k++) {
+                unsigned incoming = short_of[k]->batch_need & 3;
+                short_of[k]->batch_need = 0; /* before: a rehash frees the table */
+                if (status == GORT_OK)
+                    status = gort__table_rehash_for(m, short_of[k], incoming);
+            }
         }
         scratch_free(m, short_of, len, sizeof *short_of, _Alignof(void *));
         if (status != GORT_OK || count == 0)

@@ -431,6 +431,17 @@ void gort__table_prune(gort_map *m, struct map_table *t);
 /* Replaces t by a bigger table (grow) or two tables (split). GORT_ENOMEM: unchanged. */
 int gort__table_rehash(gort_map *m, struct map_table *t);
 
+/* gort__table_rehash for a table about to receive keys on the split sides in
+ * `incoming` (bit s: some key goes to side s), so that a nearly empty table splits
+ * rather than growing past the maximum. */
+int gort__table_rehash_for(gort_map *m, struct map_table *t, unsigned incoming);
+
+/* Which half of a split a hash goes to: the bit just below the local depth. */
+static inline unsigned table_split_side(const struct map_table *t, uint64_t h)
+{
+    return (unsigned)(h >> (63 - t->local_depth)) & 1;
+}
+
 /* Groups for a table about to receive n entries: n plus 25% headroom, plus whatever
  * the allocator's size class leaves over, at most MAX_TABLE_GROUPS. */
 uint32_t gort__table_groups_for(const gort_map *m, uint32_t n);

@@ -256,12 +256,6 @@ void gort__table_move_entry(const gort_map *m, char *slot, void *arg)
     copy_bytes(gort__table_put_new(m, to, h), slot, m->layout.slot_size);
 }
 
-/* Which half of a split a hash goes to: the bit just below the local depth. */
-static unsigned split_side(const struct map_table *t, uint64_t h)
-{
-    return (unsigned)(h >> (63 - t->local_depth)) & 1;
-}
-
 /* The hash of the key in a full slot: inline for the word and string kinds (whose keys
  * are always equal to themselves). */
 static inline __attribute__((always_inline)) uint64_t slot_hash_kind(const gort_map *m,
@@ -286,7 +280,7 @@ hash_entries_kind(const gort_map *m, const struct map_table *t, uint64_t *hashes
             unsigned i = slot_bits_first(f);
             uint64_t h = slot_hash_kind(m, slot_at(lay, group, i), kind);
             hashes[g * GROUP_SLOTS + i] = h;
-            count[split_side(t, h)]++;
+            count[table_split_side(t, h)]++;
         }
     }
 }
@@ -303,7 +297,7 @@ move_entries_kind(const gort_map *m, const struct map_table *from, struct map_ta
             unsigned i = slot_bits_first(f);
             char *slot = slot_at(lay, group, i);
             uint64_t h = hashes ? hashes[g * GROUP_SLOTS + i] : slot_hash_kind(m, slot, kind);
-            struct map_table *dest = to[hashes ? split_side(from, h) : 0];
+            struct map_table *dest = to[hashes ? table_split_side(from, h) : 0];
             copy_bytes(put_new(m, dest, h), slot, lay->slot_size);
         }
     }
@@ -402,16 +396,18 @@ static void double_directory(gort_map *m, struct map_dir_entry *bigger)
     m->global_shift--;
 }
 
-/* Splits a full table of MAX_TABLE_GROUPS groups into two halves by the hash bit below
- * its local depth (or grows it past the maximum when that bit cannot tell its keys
- * apart). */
-static int split(gort_map *m, struct map_table *t)
+/* Splits a table of MAX_TABLE_GROUPS groups into two halves by the hash bit below its
+ * local depth, or grows it past the maximum when that bit cannot tell its keys apart:
+ * the keys in it and, from set_n, those about to come (`incoming`: bit s set when one
+ * goes to side s). */
+static int split(gort_map *m, struct map_table *t, unsigned incoming)
 {
     uint64_t hashes[MAX_TABLE_GROUPS * GROUP_SLOTS];
     uint32_t count[2] = {0, 0};
     GORT_ASSERT(t->geom.groups == MAX_TABLE_GROUPS);
     hash_entries(m, t, hashes, count);
-    if (count[0] == 0 || count[1] == 0 || t->local_depth == 63)
+    bool one_sided = (count[0] == 0 && !(incoming & 1)) || (count[1] == 0 && !(incoming & 2));
+    if (one_sided || t->local_depth == 63)
         return grow(m, t, t->geom.groups * 2); /* the hash cannot tell them apart: oversize */
     struct map_dir_entry *bigger = NULL;
     if (t->local_depth == m->global_depth) {
@@ -445,11 +441,16 @@ static int split(gort_map *m, struct map_table *t)
 
 int gort__table_rehash(gort_map *m, struct map_table *t)
 {
+    return gort__table_rehash_for(m, t, 0);
+}
+
+int gort__table_rehash_for(gort_map *m, struct map_table *t, unsigned incoming)
+{
     if (t->geom.groups < MAX_TABLE_GROUPS) {
         uint32_t groups = t->geom.groups * 2;
         return grow(m, t, groups > MAX_TABLE_GROUPS ? MAX_TABLE_GROUPS : groups);
     }
     if (t->geom.groups > MAX_TABLE_GROUPS)
         return grow(m, t, t->geom.groups * 2); /* an oversize table stays oversize */
-    return split(m, t);
+    return split(m, t, incoming);
 }
