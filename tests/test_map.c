@@ -1,8 +1,8 @@
 /*
  * Map conformance tests: Go's behaviours (research note §5, items 14-43) with Go's
- * numbers, libgort's additions (shrink, stats, iter_delete, abort hook, batched lookup),
- * ownership (strings, hooks, indirect blocks), bad input and allocation failure at every
- * step.
+ * numbers, libgort's additions (shrink, stats, iter_delete, abort hook, batched lookup,
+ * batched writes), ownership (strings, hooks, indirect blocks), bad input and allocation
+ * failure at every step.
  * The randomized differential test against a reference model is test_map_model.c.
  */
 #include <math.h>
@@ -1374,6 +1374,1100 @@ TEST(get_n_refuses_bad_input_and_writes_nothing)
     gort_map_release(s);
 }
 
+/* ---- batched writes: gort_map_set_n, gort_map_delete_n (1.2) ---------------------- */
+
+/*
+ * A map's contents as sorted rows, one per entry: the key's bytes then the value's, a
+ * str as its length and text (so two maps holding equal strings in different blocks
+ * compare equal). Two maps hold the same entries, key bits included (a stored -0, the
+ * newest spelling of a custom key), exactly when their rows are equal.
+ */
+#define ROW_TEXT 48
+
+typedef struct map_rows {
+    size_t n, width;
+    unsigned char *bytes;
+} map_rows;
+
+static size_t row_part_size(const gort_type *type)
+{
+    return gort_type_kind(type) == GORT_KIND_STR ? sizeof(size_t) + ROW_TEXT
+                                                 : gort_type_size(type);
+}
+
+static void row_part(const gort_type *type, const void *value, unsigned char *out)
+{
+    if (gort_type_kind(type) != GORT_KIND_STR) {
+        memcpy(out, value, gort_type_size(type));
+        return;
+    }
+    const gort_str *s = value;
+    CHECK_TRUE(s->len <= ROW_TEXT);
+    memset(out, 0, sizeof(size_t) + ROW_TEXT);
+    memcpy(out, &s->len, sizeof s->len);
+    if (s->len)
+        memcpy(out + sizeof(size_t), s->ptr, s->len <= ROW_TEXT ? s->len : ROW_TEXT);
+}
+
+static size_t rows_width; /* for rows_compare: qsort has no context argument */
+
+static int rows_compare(const void *a, const void *b)
+{
+    return memcmp(a, b, rows_width);
+}
+
+static map_rows rows_of(gort_map *m)
+{
+    const gort_type *kt = gort_map_key_type(m), *vt = gort_map_value_type(m);
+    size_t key_width = row_part_size(kt);
+    map_rows rows = {0, key_width + row_part_size(vt), NULL};
+    rows.bytes = malloc(gort_map_len(m) * rows.width + 1);
+    gort_map_iter it;
+    const void *key;
+    void *value;
+    CHECK_OK(gort_map_iter_init(m, &it));
+    while (gort_map_iter_next(&it, &key, &value) == 1 && CHECK_TRUE(rows.n < gort_map_len(m))) {
+        unsigned char *row = rows.bytes + rows.n++ * rows.width;
+        row_part(kt, key, row);
+        row_part(vt, value, row + key_width);
+    }
+    gort_map_iter_finish(&it);
+    rows_width = rows.width;
+    qsort(rows.bytes, rows.n, rows.width, rows_compare);
+    return rows;
+}
+
+/* Same len, and the same entries with the same key and value bytes. */
+static bool same_contents(gort_map *want, gort_map *got)
+{
+    map_rows a = rows_of(want), b = rows_of(got);
+    bool same = CHECK_EQ_SIZE(gort_map_len(got), gort_map_len(want)) &&
+                CHECK_EQ_SIZE(b.n, a.n) && CHECK_EQ_MEM(b.bytes, a.bytes, a.n * a.width);
+    free(a.bytes), free(b.bytes);
+    return same;
+}
+
+/* Sizes around the write pipeline (stores run 16 keys behind the prefetches) and the 64
+ * hashes set_n keeps on the stack before it takes scratch space. */
+static const size_t write_batch_sizes[] = {0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000};
+
+/* n pairs into `loop` by gort_map_set and into `batched` by one gort_map_set_n (values
+ * NULL: zero values); the return value must be how many entries the loop added. */
+static int64_t set_n_like_a_loop(gort_map *loop, gort_map *batched, const char *keys,
+                                 const char *values, size_t n)
+{
+    size_t key_size = gort_type_size(gort_map_key_type(loop));
+    size_t value_size = gort_type_size(gort_map_value_type(loop));
+    size_t before = gort_map_len(loop);
+    for (size_t i = 0; i < n; i++)
+        CHECK_OK(
+            gort_map_set(loop, keys + i * key_size, values ? values + i * value_size : NULL));
+    int64_t added = (int64_t)(gort_map_len(loop) - before);
+    CHECK_EQ_INT(gort_map_set_n(batched, keys, values, n), added);
+    CHECK_EQ_SIZE(gort_map_len(batched), gort_map_len(loop));
+    return added;
+}
+
+/* The pairs go into `loop` one by one, into `chunked` by set_n in consecutive batches of
+ * each of write_batch_sizes in turn, and into `whole` by one set_n; then all three maps
+ * must hold the same entries. Returns how many entries the pairs added. */
+static int64_t check_set_n(gort_map *loop, gort_map *chunked, gort_map *whole, const void *keys,
+                           const void *values, size_t n)
+{
+    size_t key_size = gort_type_size(gort_map_key_type(loop));
+    size_t value_size = gort_type_size(gort_map_value_type(loop));
+    size_t before = gort_map_len(loop), at = 0;
+    for (size_t i = 0; at < n; i++) {
+        size_t count = write_batch_sizes[i % HARNESS_COUNT(write_batch_sizes)];
+        count = count < n - at ? count : n - at;
+        set_n_like_a_loop(loop, chunked, (const char *)keys + at * key_size,
+                          values ? (const char *)values + at * value_size : NULL, count);
+        at += count;
+    }
+    int64_t added = (int64_t)(gort_map_len(loop) - before);
+    CHECK_EQ_INT(gort_map_set_n(whole, keys, values, n), added);
+    same_contents(loop, chunked);
+    same_contents(loop, whole);
+    return added;
+}
+
+/* With a hash that tells keys apart no table exceeds 1024 slots (map.h: "tables of at
+ * most 1024 slots addressed through an extendible-hashing directory"); only a hash that
+ * cannot split a full table makes it larger. */
+static bool tables_within_max(const gort_map *m)
+{
+    gort_map_stats st = stats_of(m);
+    return CHECK_TRUE(st.capacity <= (st.tables ? st.tables : 1) * 1024);
+}
+
+/* What a mode's batch must do to the map's layout. */
+enum { STAYS_SMALL, BECOMES_TABLE, SPLITS, GROWS, NO_GROWTH };
+
+TEST(set_n_agrees_with_set_in_every_map_mode)
+{
+    static const struct {
+        const char *mode;
+        size_t hint;
+        uint64_t entries, batch;
+        int expect;
+    } modes[] = {
+        {"empty, a small batch", 0, 0, 6, STAYS_SMALL},
+        {"empty, a large batch", 0, 0, 3000, BECOMES_TABLE},
+        {"small", 0, 3, 5, STAYS_SMALL}, /* at most 3 + 5 keys */
+        {"small, into a table inside the batch", 0, 6, 12, BECOMES_TABLE},
+        {"one table", 0, 300, 200, NO_GROWTH},
+        {"grows and splits", 0, 100, 6000, SPLITS},
+        {"several tables", 0, 5000, 8000, GROWS},
+        {"presized", 5000, 0, 4000, NO_GROWTH},
+        {"presized for less, a large batch", 100, 0, 3000, GROWS},
+    };
+    rng r = {3};
+    for (size_t i = 0; i < HARNESS_COUNT(modes); i++) {
+        uint64_t entries = modes[i].entries, n = modes[i].batch;
+        gort_map *maps[3];
+        for (int j = 0; j < 3; j++) {
+            maps[j] = new_u64_map(modes[i].hint);
+            put_range(maps[j], 0, entries);
+        }
+        gort_map_stats before = stats_of(maps[2]);
+        uint64_t *keys = malloc(n * sizeof *keys), *values = malloc(n * sizeof *values);
+        for (uint64_t j = 0; j < n; j++) {
+            /* half new keys, half overwrites of the map's or the batch's earlier keys */
+            keys[j] = rng_one_in(&r, 2) ? entries + j : rng_below(&r, entries + j + 1);
+            values[j] = rng_next(&r);
+        }
+        int64_t added = check_set_n(maps[0], maps[1], maps[2], keys, values, n);
+        CHECK_TRUE(added > 0 && (uint64_t)added < n); /* both kinds happened */
+        gort_map_stats after = stats_of(maps[2]);
+        bool held = true;
+        switch (modes[i].expect) {
+        case STAYS_SMALL:
+            held = CHECK_EQ_SIZE(after.directory_len, 0) && CHECK_EQ_SIZE(after.capacity, 8);
+            break;
+        case BECOMES_TABLE:
+            held = CHECK_EQ_SIZE(before.directory_len, 0) && CHECK_TRUE(after.tables > 0);
+            break;
+        case SPLITS:
+            held = CHECK_TRUE(before.tables <= 1) && CHECK_TRUE(after.tables >= 2) &&
+                   CHECK_TRUE(after.global_depth >= 1);
+            break;
+        case GROWS:
+            held =
+                CHECK_TRUE(before.tables > 0) && CHECK_TRUE(after.capacity > before.capacity);
+            break;
+        default:
+            held =
+                CHECK_TRUE(before.tables > 0) && CHECK_EQ_SIZE(after.capacity, before.capacity);
+        }
+        if (!held)
+            printf("#   mode: %s\n", modes[i].mode);
+        for (uint64_t k = 0; k < entries + n; k++) /* and lookups agree */
+            if (lookup(maps[2], k) != lookup(maps[0], k))
+                CHECK_EQ_U64(lookup(maps[2], k), lookup(maps[0], k));
+        for (int j = 0; j < 3; j++)
+            gort_map_release(maps[j]);
+        free(keys), free(values);
+    }
+}
+
+TEST(set_n_keeps_tables_within_1024_slots_however_empty_the_map)
+{
+    /* A batch makes room before it inserts. Growing a table that holds few entries or
+     * none must still end in splits, as inserting one key at a time does, and not in an
+     * oversize table (which only ever grows after that, never splits). */
+    enum { N = 20000 };
+    static uint64_t keys[N];
+    for (uint64_t i = 0; i < N; i++)
+        keys[i] = i;
+    static const char *starts[] = {"empty", "small (5 entries)", "presized for 100",
+                                   "cleared after 1000 entries"};
+    for (int start = 0; start < 4; start++) {
+        gort_map *m = new_u64_map(start == 2 ? 100 : 0);
+        put_range(m, 0, start == 1 ? 5 : start == 3 ? 1000 : 0);
+        if (start == 3)
+            CHECK_OK(gort_map_clear(m));
+        CHECK_EQ_INT(gort_map_set_n(m, keys, keys, N), N - (start == 1 ? 5 : 0));
+        gort_map_stats st = stats_of(m);
+        bool held = tables_within_max(m) && CHECK_TRUE(st.tables > N / 896);
+        put_range(m, N, 2 * N); /* single inserts go on splitting */
+        held = tables_within_max(m) && held;
+        if (!held)
+            printf("#   start: %s: %zu entries in %zu tables of %zu slots in all\n",
+                   starts[start], stats_of(m).entries, stats_of(m).tables,
+                   stats_of(m).capacity);
+        for (uint64_t k = 0; k < 2 * N; k += 97)
+            CHECK_EQ_U64(lookup(m, k), k < N ? k : k * 10);
+        gort_map_release(m);
+    }
+}
+
+static void u64_key(uint64_t i, void *key, char *text)
+{
+    uint64_t k = i * 0x9e3779b97f4a7c15u; /* odd: distinct keys, spread over 64 bits */
+    (void)text;
+    memcpy(key, &k, sizeof k);
+}
+
+/* Key number i of the custom family in the other letter case: an equal key with other
+ * bytes, which set_n must store over the old one as gort_map_set does. */
+static void custom_key_other_case(uint64_t i, void *key, char *text)
+{
+    custom_key(i, key, text);
+    name_key *k = key;
+    k->text[0] ^= 0x20; /* 'n' <-> 'N' */
+}
+
+/* A 200-byte key (stored out of line) whose equality reads only its first word: the
+ * other words may differ between equal keys, and the newest one is stored. */
+static uint64_t first_word_hash(const void *value, uint64_t seed, void *ctx)
+{
+    (void)ctx;
+    return mix64(*(const uint64_t *)value ^ seed);
+}
+
+static int first_word_equal(const void *a, const void *b, void *ctx)
+{
+    (void)ctx;
+    return *(const uint64_t *)a == *(const uint64_t *)b;
+}
+
+static void big_custom_key(uint64_t i, void *key, char *text)
+{
+    big_key(i, key, text); /* words 0 and 24 */
+}
+
+static void big_custom_key_other(uint64_t i, void *key, char *text)
+{
+    big_custom_key(i, key, text);
+    ((uint64_t *)key)[24] ^= 0xffff;
+}
+
+static void constant_hash_key(uint64_t i, void *key, char *text)
+{
+    (void)text;
+    memcpy(key, &i, sizeof i);
+}
+
+/* Key number i of family f; for the families whose equal keys may differ in their bytes,
+ * half the time in the other spelling. */
+static void make_key(const key_family *f, uint64_t i, void *key, char *text, rng *r)
+{
+    if (f->make == custom_key && rng_one_in(r, 2))
+        custom_key_other_case(i, key, text);
+    else if (f->make == big_custom_key && rng_one_in(r, 2))
+        big_custom_key_other(i, key, text);
+    else
+        f->make(i, key, text);
+}
+
+/* A map of keys 0..entries-1 of one kind, then 1500 pairs of random key numbers (about
+ * half present; many repeated within the batch) in three ways, compared. */
+static void check_set_n_family(const key_family *f, uint64_t entries, rng *r)
+{
+    enum { N_KEYS = 1500 };
+    size_t key_size = gort_type_size(f->key_type), value_size = gort_type_size(f->value_type);
+    char *keys = malloc(N_KEYS * key_size), *text = malloc(N_KEYS * KEY_TEXT);
+    unsigned char *values = malloc(N_KEYS * value_size);
+    gort_map *maps[3];
+    for (int j = 0; j < 3; j++) {
+        CHECK_OK(gort_map_create(f->key_type, f->value_type, 0, NULL, &maps[j]));
+        for (uint64_t i = 0; i < entries; i++) {
+            f->make(i, keys, text);
+            fill_value(i, values, value_size);
+            CHECK_OK(gort_map_set(maps[j], keys, values));
+        }
+    }
+    for (size_t j = 0; j < N_KEYS; j++) {
+        uint64_t i = rng_below(r, 2 * entries + 16);
+        make_key(f, i, keys + j * key_size, text + j * KEY_TEXT, r);
+        fill_value(1000000 + j, values + j * value_size, value_size); /* a later pair wins */
+    }
+    int64_t added = check_set_n(maps[0], maps[1], maps[2], keys, values, N_KEYS);
+    /* name_hash may leave one oversize table (see check_get_n_family); a constant hash
+     * always does */
+    bool held =
+        f->make == custom_key || f->make == constant_hash_key || tables_within_max(maps[2]);
+    if (!CHECK_TRUE(added > 0 && added <= (int64_t)(entries + 16)) || !held)
+        printf("#   %s keys, %llu entries\n", f->name, (unsigned long long)entries);
+    for (int j = 0; j < 3; j++)
+        gort_map_release(maps[j]);
+    free(keys), free(text), free(values);
+}
+
+TEST(set_n_agrees_with_set_for_every_key_kind)
+{
+    gort_type_desc desc = {.struct_size = sizeof desc, .size = sizeof(name_key),
+                           .align = 8, .hash = name_hash, .equal = name_equal};
+    gort_type *name_type = NULL, *big = bytes_type(200, 8); /* big keys and values: indirect */
+    CHECK_OK(gort_type_create(&desc, &name_type));
+    gort_type *big_custom = NULL, *constant = NULL;
+    CHECK_OK(gort_type_create(&(gort_type_desc){.struct_size = sizeof desc, .size = 200,
+                                                .align = 8, .hash = first_word_hash,
+                                                .equal = first_word_equal},
+                              &big_custom));
+    CHECK_OK(gort_type_create(&(gort_type_desc){.struct_size = sizeof desc, .size = 8,
+                                                .align = 8, .hash = constant_hash,
+                                                .equal = word_equal},
+                              &constant));
+    const key_family families[] = {
+        {"uint64", u64_type(), u64_type(), u64_key},
+        {"uint32", gort_type_builtin(GORT_KIND_U32), u64_type(), u32_key},
+        {"str", str_type(), u64_type(), str_key},
+        {"float64", gort_type_builtin(GORT_KIND_F64), u64_type(), f64_key},
+        {"custom", name_type, u64_type(), custom_key},
+        {"200-byte", big, big, big_key},
+        {"200-byte custom", big_custom, big, big_custom_key},
+        {"constant hash", constant, u64_type(), constant_hash_key},
+    };
+    static const uint64_t sizes[] = {0, 6, 5000}; /* empty, small, several tables */
+    rng r = {4};
+    uint64_t blocks = live_blocks(NULL);
+    for (size_t f = 0; f < HARNESS_COUNT(families); f++)
+        for (size_t s = 0; s < HARNESS_COUNT(sizes); s++)
+            check_set_n_family(&families[f], sizes[s], &r);
+    CHECK_EQ_U64(live_blocks(NULL), blocks); /* strings and indirect blocks all freed */
+    gort_type_release(name_type);
+    gort_type_release(big);
+    gort_type_release(big_custom);
+    gort_type_release(constant);
+}
+
+TEST(set_n_applies_pairs_in_order_and_counts_each_new_key_once)
+{
+    for (int table = 0; table < 2; table++) {
+        gort_map *m = new_u64_map(0);
+        put_range(m, 0, table ? 1000 : 4);
+        const uint64_t keys[] = {5000, 2, 5000, 2, 5001, 5000}, values[] = {1, 2, 3, 4, 5, 6};
+        size_t len = gort_map_len(m);
+        CHECK_EQ_INT(gort_map_set_n(m, keys, values, 6), 2); /* 5000 and 5001 */
+        CHECK_EQ_SIZE(gort_map_len(m), len + 2);
+        CHECK_EQ_U64(lookup(m, 5000), 6);
+        CHECK_EQ_U64(lookup(m, 2), 4);
+        CHECK_EQ_U64(lookup(m, 5001), 5);
+        CHECK_EQ_U64(lookup(m, 3), 30);
+        if (!table)
+            CHECK_EQ_SIZE(stats_of(m).directory_len, 0); /* 6 entries: still small */
+        gort_map_release(m);
+    }
+    /* one key 3000 times: one entry, and no table grown for the 2999 repeats */
+    enum { REPEATS = 3000 };
+    static uint64_t same[REPEATS], values[REPEATS];
+    for (uint64_t i = 0; i < REPEATS; i++)
+        same[i] = 7, values[i] = i;
+    gort_map *m = new_u64_map(0);
+    CHECK_EQ_INT(gort_map_set_n(m, same, values, REPEATS), 1);
+    CHECK_EQ_SIZE(gort_map_len(m), 1);
+    CHECK_EQ_U64(lookup(m, 7), REPEATS - 1);
+    gort_map_stats st = stats_of(m);
+    CHECK_EQ_SIZE(st.tables, 0);
+    CHECK_EQ_SIZE(st.directory_len, 0);
+    CHECK_EQ_SIZE(st.capacity, 8);
+    CHECK_EQ_INT(gort_map_set_n(m, same, values, REPEATS), 0); /* present: overwrites */
+    gort_map_release(m);
+    m = new_u64_map(0);
+    put_range(m, 0, 1000);
+    for (int present = 0; present < 2; present++) {
+        gort_map_stats before = stats_of(m);
+        for (uint64_t i = 0; i < REPEATS; i++)
+            same[i] = 5000;
+        CHECK_EQ_INT(gort_map_set_n(m, same, values, REPEATS), present ? 0 : 1);
+        st = stats_of(m);
+        CHECK_EQ_SIZE(st.entries, 1001);
+        CHECK_TRUE(st.tables <= before.tables + 1); /* at most the one table it lands in */
+        CHECK_TRUE(st.directory_len <= 2 * before.directory_len);
+        CHECK_TRUE(st.capacity <= before.capacity + 1024);
+        CHECK_EQ_U64(lookup(m, 5000), REPEATS - 1);
+    }
+    gort_map_release(m);
+}
+
+TEST(set_n_with_null_values_stores_zero_values)
+{
+    gort_map *m = new_u64_map(0);
+    put_range(m, 0, 20);
+    const uint64_t keys[] = {5, 30, 5, 31};
+    CHECK_EQ_INT(gort_map_set_n(m, keys, NULL, 4), 2);
+    CHECK_EQ_SIZE(gort_map_len(m), 22);
+    CHECK_EQ_U64(lookup(m, 5), 0); /* overwritten with the zero value: found, 0 */
+    CHECK_EQ_U64(lookup(m, 30), 0);
+    CHECK_EQ_U64(lookup(m, 31), 0);
+    CHECK_EQ_U64(lookup(m, 6), 60);
+    gort_map_release(m);
+
+    /* values that own memory or references, and values stored out of line */
+    uint64_t blocks = live_blocks(NULL);
+    gort_type *t = tracked_type(), *big = bytes_type(200, 8);
+    gort_type *value_types[] = {str_type(), t, big};
+    static unsigned char value[200], got[200];
+    for (size_t v = 0; v < HARNESS_COUNT(value_types); v++) {
+        CHECK_OK(gort_map_create(u64_type(), value_types[v], 0, NULL, &m));
+        gort_str text = str_of("the old value");
+        tracked held = track(3, 9, 4);
+        memset(value, 0xee, sizeof value); /* the 200-byte value */
+        if (v == 0)
+            memcpy(value, &text, sizeof text);
+        else if (v == 1)
+            memcpy(value, &held, sizeof held);
+        for (uint64_t k = 0; k < 12; k++) /* a table */
+            CHECK_OK(gort_map_set(m, &k, value));
+        CHECK_EQ_INT(refs(3), v == 1 ? 12 : 0);
+        const uint64_t zero_keys[] = {1, 2, 100, 1};
+        CHECK_EQ_INT(gort_map_set_n(m, zero_keys, NULL, 4), 1);
+        CHECK_EQ_SIZE(gort_map_len(m), 13);
+        size_t size = gort_type_size(value_types[v]);
+        for (uint64_t k = 0; k <= 100; k += k < 3 ? 1 : 97) { /* 0, 1, 2, 3, 100 */
+            int found = 0;
+            memset(got, 0xaa, sizeof got);
+            CHECK_OK(gort_map_get(m, &k, got, &found));
+            CHECK_TRUE(found);
+            bool zeroed = k == 1 || k == 2 || k == 100;
+            if (zeroed ? !all_zero(got, size) : all_zero(got, size))
+                CHECK_EQ_INT(all_zero(got, size), zeroed);
+        }
+        CHECK_EQ_INT(refs(3), v == 1 ? 10 : 0); /* keys 1 and 2 released their values */
+        gort_map_release(m);
+    }
+    CHECK_TRUE(tracked_balanced());
+    gort_type_release(t);
+    gort_type_release(big);
+    CHECK_EQ_U64(live_blocks(NULL), blocks); /* the overwritten strings were freed */
+}
+
+/* The only zero key of a float map (found by iteration), or 1 when it has none. */
+static double zero_key(gort_map *m)
+{
+    gort_map_iter it;
+    const void *key;
+    double zero = 1;
+    CHECK_OK(gort_map_iter_init(m, &it));
+    while (gort_map_iter_next(&it, &key, NULL) == 1)
+        if (*(const double *)key == 0)
+            zero = *(const double *)key;
+    return zero;
+}
+
+TEST(set_n_follows_go_float_key_rules)
+{
+    /* +0 then -0 in one batch: one entry, the later key's bits and value (as with set) */
+    for (int table = 0; table < 2; table++) {
+        gort_map *m = new_f64_map();
+        for (int i = 1; table && i < 2000; i++)
+            put_f(m, i, 0);
+        const double keys[] = {0.0, -0.0, 5.0};
+        const uint64_t values[] = {1, 2, 3};
+        CHECK_EQ_INT(gort_map_set_n(m, keys, values, 3), table ? 1 : 2);
+        CHECK_TRUE(signbit(zero_key(m)));
+        double k = 0.0;
+        uint64_t v = 0;
+        CHECK_OK(gort_map_get(m, &k, &v, NULL));
+        CHECK_EQ_U64(v, 2);
+        const double back[] = {-0.0, 0.0};
+        CHECK_EQ_INT(gort_map_set_n(m, back, values, 2), 0);
+        CHECK_TRUE(zero_key(m) == 0 && !signbit(zero_key(m)));
+        CHECK_EQ_SIZE(gort_map_len(m), table ? 2000 : 2);
+        gort_map_release(m);
+    }
+    /* every NaN adds an entry: n NaNs, n entries, in small and table mode and across the
+     * switch between them; lookups never find them */
+    static const size_t nan_counts[] = {1, 3, 8, 9, 3000};
+    for (size_t c = 0; c < HARNESS_COUNT(nan_counts); c++) {
+        size_t n = nan_counts[c];
+        double *keys = malloc(n * sizeof *keys);
+        uint64_t *values = malloc(n * sizeof *values), sum = 0;
+        for (size_t i = 0; i < n; i++)
+            keys[i] = i % 2 ? -NAN : NAN, values[i] = i + 1, sum += i + 1;
+        gort_map *m = new_f64_map();
+        CHECK_EQ_INT(gort_map_set_n(m, keys, values, n), (int64_t)n);
+        CHECK_EQ_INT(gort_map_set_n(m, keys, values, n), (int64_t)n); /* again: n more */
+        CHECK_EQ_SIZE(gort_map_len(m), 2 * n);
+        CHECK_EQ_INT(gort_map_get_n(m, keys, n, NULL, NULL), 0);
+        gort_map_iter it;
+        const void *key;
+        void *value;
+        uint64_t got_sum = 0;
+        CHECK_OK(gort_map_iter_init(m, &it));
+        while (gort_map_iter_next(&it, &key, &value) == 1) {
+            CHECK_TRUE(isnan(*(const double *)key));
+            got_sum += *(uint64_t *)value;
+        }
+        CHECK_EQ_U64(got_sum, 2 * sum);
+        gort_map_release(m);
+        free(keys), free(values);
+    }
+}
+
+/* References the map's entries hold on each tracked object, counted from its contents. */
+static void refs_in_contents(gort_map *m, int *count)
+{
+    memset(count, 0, TRACKED_OBJECTS * sizeof *count);
+    gort_map_iter it;
+    const void *key;
+    void *value;
+    CHECK_OK(gort_map_iter_init(m, &it));
+    while (gort_map_iter_next(&it, &key, &value) == 1) {
+        const tracked *parts[2] = {key, value};
+        for (int p = 0; p < 2; p++) {
+            void *words[2] = {parts[p]->first, parts[p]->second};
+            for (int w = 0; w < 2; w++)
+                if (words[w])
+                    count[(char *)words[w] - tracked_objects]++;
+        }
+    }
+}
+
+/* Every reference the hooks counted is one the map's entries hold, and no more. */
+static bool refs_match_contents(gort_map *m)
+{
+    int count[TRACKED_OBJECTS];
+    refs_in_contents(m, count);
+    for (int i = 0; i < TRACKED_OBJECTS; i++)
+        if (!CHECK_EQ_INT(refs(i), count[i]))
+            return false;
+    return CHECK_EQ_INT(tracked_state.errors, 0);
+}
+
+/* tracked key number `tag` (equal tags, equal keys) and a value for pair j. */
+static tracked tracked_key(uint64_t tag)
+{
+    return track((int)(tag % 64), tag, tag % 5 ? (int)(tag % 7) : -1);
+}
+
+static tracked tracked_value(uint64_t j)
+{
+    return track((int)((j + 1) % 64), j, j % 3 ? (int)(j % 11) : -1);
+}
+
+TEST(set_n_copies_strings_and_balances_hooks)
+{
+    /* str keys and values are copied: the caller's bytes may change after the call */
+    enum { N = 600 };
+    uint64_t blocks = live_blocks(NULL);
+    gort_map *m = NULL;
+    CHECK_OK(gort_map_create(str_type(), str_type(), 0, NULL, &m));
+    static char key_text[N][24], value_text[N][24];
+    static gort_str keys[N], values[N];
+    for (int i = 0; i < N; i++) {
+        keys[i] = (gort_str){key_text[i], (size_t)snprintf(key_text[i], 24, "key-%d", i)};
+        values[i] = (gort_str){value_text[i], (size_t)snprintf(value_text[i], 24, "v%d", i)};
+    }
+    CHECK_EQ_INT(gort_map_set_n(m, keys, values, N), N); /* small, table, grows */
+    memset(key_text, 'x', sizeof key_text);
+    memset(value_text, 'y', sizeof value_text);
+    uint64_t with_entries = live_blocks(NULL);
+    char probe[24], want[24];
+    for (int i = 0; i < N; i++) {
+        gort_str k = {probe, (size_t)snprintf(probe, sizeof probe, "key-%d", i)}, v = {0};
+        int found = 0;
+        CHECK_OK(gort_map_get(m, &k, &v, &found));
+        int len = snprintf(want, sizeof want, "v%d", i);
+        if (!found || v.len != (size_t)len || memcmp(v.ptr, want, v.len) != 0)
+            CHECK_TRUE(!"a stored string changed with the caller's buffer");
+    }
+    /* overwrites within and across batches: every key's old value is freed, every
+     * staged key copy of an overwrite too (the block count stays where it was) */
+    for (int i = 0; i < N; i++) {
+        int number = i % 2 ? i : (i * 7) % N; /* even pairs repeat some keys */
+        keys[i].len = (size_t)snprintf(key_text[i], 24, "key-%d", number);
+        values[i].len = (size_t)snprintf(value_text[i], 24, "new %d", i);
+    }
+    CHECK_EQ_INT(gort_map_set_n(m, keys, values, N), 0);
+    CHECK_EQ_SIZE(gort_map_len(m), N);
+    CHECK_EQ_U64(live_blocks(NULL), with_entries);
+    gort_map_release(m);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+
+    /* custom keys with str values (staged pairs): an overwrite stores the newest key */
+    gort_type_desc desc = {.struct_size = sizeof desc, .size = sizeof(name_key),
+                           .align = 8, .hash = name_hash, .equal = name_equal};
+    gort_type *name_type = NULL;
+    CHECK_OK(gort_type_create(&desc, &name_type));
+    gort_map *maps[3];
+    name_key hello = {"hello", 1};
+    gort_str first = str_of("first");
+    for (int j = 0; j < 3; j++) {
+        CHECK_OK(gort_map_create(name_type, str_type(), 0, NULL, &maps[j]));
+        CHECK_OK(gort_map_set(maps[j], &hello, &first));
+    }
+    const name_key nkeys[3] = {{"HELLO", 2}, {"Hello", 3}, {"other", 4}};
+    const gort_str nvalues[3] = {str_of("second"), str_of("third"), str_of("fourth")};
+    CHECK_EQ_INT(check_set_n(maps[0], maps[1], maps[2], nkeys, nvalues, 3), 1);
+    gort_map_iter it;
+    const void *key;
+    void *value;
+    CHECK_OK(gort_map_iter_init(maps[2], &it));
+    while (gort_map_iter_next(&it, &key, &value) == 1) {
+        const name_key *k = key;
+        const gort_str *v = value;
+        bool is_hello = name_equal(k, &hello, NULL);
+        CHECK_EQ_STR(k->text, is_hello ? "Hello" : "other");
+        CHECK_EQ_U64(k->unused, is_hello ? 3 : 4);
+        CHECK_TRUE(v->len == (is_hello ? 5u : 6u) &&
+                   memcmp(v->ptr, is_hello ? "third" : "fourth", v->len) == 0);
+    }
+    for (int j = 0; j < 3; j++)
+        gort_map_release(maps[j]);
+    gort_type_release(name_type);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+
+    /* hooks: each retain has its release, whatever overwrote what */
+    gort_type *t = tracked_type();
+    static tracked tkeys[3000], tvalues[3000];
+    for (int small = 1; small >= 0; small--) {
+        CHECK_OK(gort_map_create(t, t, 0, NULL, &m));
+        static const struct {
+            size_t n;
+            uint64_t tags;
+        } small_batches[] = {{5, 5}, {6, 3}, {8, 7}}, /* 7 keys at most: stays small */
+            table_batches[] = {{50, 30}, {3000, 1500}, {700, 2000}}; /* grows, overwrites */
+        for (size_t b = 0; b < 3; b++) {
+            size_t n = small ? small_batches[b].n : table_batches[b].n;
+            uint64_t tags = small ? small_batches[b].tags : table_batches[b].tags;
+            size_t before = gort_map_len(m);
+            int64_t fresh = 0;
+            for (size_t j = 0; j < n; j++) {
+                tkeys[j] = tracked_key((j * 13 + b) % tags);
+                tvalues[j] = tracked_value(j + b * 10000);
+                int found = 1;
+                CHECK_OK(gort_map_get(m, &tkeys[j], NULL, &found));
+                bool earlier = false;
+                for (size_t e = 0; e < j && !found && !earlier; e++)
+                    earlier = tkeys[e].tag == tkeys[j].tag;
+                fresh += !found && !earlier;
+            }
+            CHECK_EQ_INT(gort_map_set_n(m, tkeys, tvalues, n), fresh);
+            CHECK_EQ_SIZE(gort_map_len(m), before + (size_t)fresh);
+            refs_match_contents(m);
+            tracked got;
+            CHECK_OK(gort_map_get(m, &tkeys[n - 1], &got, NULL));
+            CHECK_EQ_U64(got.tag, tvalues[n - 1].tag);
+        }
+        CHECK_EQ_SIZE(stats_of(m).directory_len > 0, !small);
+        /* delete_n releases too (the small round's keys past its 8 are all-zero: absent) */
+        CHECK_EQ_INT(gort_map_delete_n(m, tkeys, 100), small ? 7 : 100);
+        refs_match_contents(m);
+        gort_map_release(m);
+        CHECK_TRUE(tracked_balanced());
+    }
+    gort_type_release(t);
+}
+
+/* The value of a str key, or UINT64_MAX when absent. */
+static uint64_t lookup_str(const gort_map *m, const char *text)
+{
+    gort_str k = str_of(text);
+    uint64_t v = 0;
+    int found = -1;
+    CHECK_OK(gort_map_get(m, &k, &v, &found));
+    return found ? v : UINT64_MAX;
+}
+
+TEST(set_n_and_delete_n_refuse_bad_input_and_change_nothing)
+{
+    gort_map *m = new_u64_map(0);
+    put_range(m, 0, 100);
+    const uint64_t keys[3] = {1, 200, 3}, values[3] = {7, 7, 7};
+    CHECK_EQ_INT(gort_map_set_n(NULL, keys, values, 3), GORT_EINVAL);
+    CHECK_EQ_INT(gort_map_set_n(m, NULL, values, 1), GORT_EINVAL);
+    CHECK_EQ_INT(gort_map_set_n(m, NULL, NULL, 0), 0);
+    CHECK_EQ_INT(gort_map_set_n(m, keys, values, 0), 0);
+    CHECK_EQ_INT(gort_map_set_n(m, keys, values, SIZE_MAX), GORT_EINVAL);
+    CHECK_EQ_INT(gort_map_set_n(m, keys, values, SIZE_MAX / 8 + 1), GORT_EINVAL);
+    CHECK_EQ_INT(gort_map_delete_n(NULL, keys, 3), GORT_EINVAL);
+    CHECK_EQ_INT(gort_map_delete_n(m, NULL, 1), GORT_EINVAL);
+    CHECK_EQ_INT(gort_map_delete_n(m, NULL, 0), 0);
+    CHECK_EQ_INT(gort_map_delete_n(m, keys, 0), 0);
+    CHECK_EQ_INT(gort_map_delete_n(m, keys, SIZE_MAX / 8 + 1), GORT_EINVAL);
+    CHECK_EQ_SIZE(gort_map_len(m), 100);
+    CHECK_EQ_U64(lookup(m, 1), 10);
+    CHECK_EQ_U64(lookup(m, 200), UINT64_MAX);
+    gort_map_release(m);
+    /* past INT64_MAX: 1-byte keys and values that many would fit, the count would not */
+    gort_type *u8 = gort_type_builtin(GORT_KIND_U8);
+    uint8_t byte_keys[2] = {1, 2};
+    CHECK_OK(gort_map_create(u8, u8, 0, NULL, &m));
+    CHECK_EQ_INT(gort_map_set_n(m, byte_keys, byte_keys, (size_t)INT64_MAX + 1), GORT_EINVAL);
+    CHECK_EQ_INT(gort_map_delete_n(m, byte_keys, (size_t)INT64_MAX + 1), GORT_EINVAL);
+    CHECK_EQ_SIZE(gort_map_len(m), 0);
+    gort_map_release(m);
+
+    /* a bad str at position 1 of 2, as key or as value: nothing happens, not even to the
+     * good first pair (a new key, then a present one), and nothing is retained or leaks */
+    uint64_t blocks = live_blocks(NULL);
+    const gort_str bad[2] = {{NULL, 3}, {"x", (size_t)GORT_MAX_ALLOC + 1}};
+    const int why[2] = {GORT_EINVAL, GORT_EOVERFLOW};
+    gort_map *s = NULL, *ss = NULL;
+    CHECK_OK(gort_map_create(str_type(), u64_type(), 0, NULL, &s));
+    CHECK_OK(gort_map_create(str_type(), str_type(), 0, NULL, &ss));
+    gort_str old_value = str_of("old");
+    for (int round = 0; round < 2; round++) { /* small maps, then tables */
+        for (int first = 0; first < 2; first++) {
+            gort_str good = str_of(first ? "present" : "fresh");
+            CHECK_OK(gort_map_set(s, &(gort_str){"present", 7}, &(uint64_t){5}));
+            CHECK_OK(gort_map_set(ss, &(gort_str){"present", 7}, &old_value));
+            map_rows before = rows_of(s), before_ss = rows_of(ss);
+            uint64_t with_entries = live_blocks(NULL);
+            for (int b = 0; b < 2; b++) {
+                const gort_str bad_keys[2] = {good, bad[b]}, good_keys[2] = {good, good};
+                const gort_str bad_values[2] = {str_of("new"), bad[b]};
+                const uint64_t u64_values[2] = {9, 9};
+                CHECK_EQ_INT(gort_map_set_n(s, bad_keys, u64_values, 2), why[b]);
+                CHECK_EQ_INT(gort_map_set_n(ss, bad_keys, bad_values, 2), why[b]);
+                CHECK_EQ_INT(gort_map_set_n(ss, good_keys, bad_values, 2), why[b]);
+                CHECK_EQ_INT(gort_map_delete_n(s, bad_keys, 2), why[b]);
+                CHECK_EQ_INT(gort_map_delete_n(ss, bad_keys, 2), why[b]);
+            }
+            map_rows after = rows_of(s), after_ss = rows_of(ss);
+            CHECK_EQ_SIZE(after.n, before.n);
+            CHECK_EQ_MEM(after.bytes, before.bytes, before.n * before.width);
+            CHECK_EQ_SIZE(after_ss.n, before_ss.n);
+            CHECK_EQ_MEM(after_ss.bytes, before_ss.bytes, before_ss.n * before_ss.width);
+            free(before.bytes), free(after.bytes), free(before_ss.bytes), free(after_ss.bytes);
+            CHECK_EQ_U64(lookup_str(s, "fresh"), UINT64_MAX);
+            CHECK_EQ_U64(lookup_str(s, "present"), 5);
+            CHECK_EQ_U64(live_blocks(NULL), with_entries);
+        }
+        CHECK_EQ_SIZE(stats_of(s).directory_len > 0, round);
+        char text[16];
+        for (int i = 0; round == 0 && i < 100; i++) {
+            gort_str k = {text, (size_t)snprintf(text, sizeof text, "more-%d", i)};
+            CHECK_OK(gort_map_set(s, &k, NULL));
+            CHECK_OK(gort_map_set(ss, &k, &old_value));
+        }
+    }
+    gort_map_release(s);
+    gort_map_release(ss);
+    /* a hooked value beside a bad key: not retained */
+    gort_type *t = tracked_type();
+    CHECK_OK(gort_map_create(str_type(), t, 0, NULL, &s));
+    const gort_str tkeys[2] = {str_of("a"), {NULL, 1}};
+    const tracked tvalues[2] = {track(1, 0, 2), track(3, 0, 4)};
+    CHECK_EQ_INT(gort_map_set_n(s, tkeys, tvalues, 2), GORT_EINVAL);
+    CHECK_EQ_INT(tracked_state.retains, 0);
+    CHECK_EQ_SIZE(gort_map_len(s), 0);
+    gort_map_release(s);
+    gort_type_release(t);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* Every key present at the start and never deleted is produced exactly once while one
+ * set_n adds `first_batch` new keys after the first entry and, at every later step, one
+ * adds `per_step` more (growth, splits, directory doubling); each also rewrites two
+ * present keys with their own values. */
+static void check_exactly_once_under_set_n(uint64_t initial, uint64_t first_batch,
+                                           uint64_t per_step)
+{
+    gort_map *m = new_u64_map(0);
+    put_range(m, 0, initial);
+    uint64_t next = 1u << 30, most = first_batch > per_step ? first_batch : per_step;
+    uint8_t *seen = calloc(initial, 1);
+    uint64_t *keys = malloc((most + 2) * sizeof *keys);
+    uint64_t *values = malloc((most + 2) * sizeof *values);
+    gort_map_iter it;
+    const void *key;
+    void *value;
+    int produced = 0;
+    CHECK_OK(gort_map_iter_init(m, &it));
+    while (gort_map_iter_next(&it, &key, &value) == 1) {
+        uint64_t k = *(const uint64_t *)key;
+        CHECK_EQ_U64(*(uint64_t *)value, k < initial ? k * 10 : k + 1); /* current */
+        if (k < initial)
+            seen[k]++;
+        else
+            CHECK_TRUE(k >= 1u << 30);
+        uint64_t n = produced++ ? per_step : first_batch;
+        for (uint64_t i = 0; i < n; i++, next++)
+            keys[i] = next, values[i] = next + 1;
+        uint64_t present[2] = {k < initial ? k : 0, (k * 7 + 3) % initial};
+        for (uint64_t i = 0; i < 2; i++)
+            keys[n + i] = present[i], values[n + i] = present[i] * 10;
+        CHECK_EQ_INT(gort_map_set_n(m, keys, values, n + 2), (int64_t)n);
+    }
+    for (uint64_t k = 0; k < initial; k++)
+        if (seen[k] != 1)
+            CHECK_EQ_INT(seen[k], 1);
+    free(seen), free(keys), free(values);
+    gort_map_release(m);
+}
+
+TEST(set_n_during_iteration_produces_each_entry_once)
+{
+    for (int round = 0; round < 30; round++) {
+        check_exactly_once_under_set_n(8, 3, 3);       /* small -> table -> ... */
+        check_exactly_once_under_set_n(100, 2, 2);     /* grows */
+        check_exactly_once_under_set_n(890, 1, 1);     /* splits */
+        check_exactly_once_under_set_n(3000, 5, 5);    /* splits, directory doubles */
+        check_exactly_once_under_set_n(5, 2000, 0);    /* small -> tables in one batch */
+        check_exactly_once_under_set_n(1000, 5000, 0); /* several splits in one batch */
+    }
+}
+
+TEST(delete_n_during_iteration_hides_deleted_keys)
+{
+    /* as TestIterGrowAndDelete, in batches: grow from 100 to 1000 (or not), delete every
+     * odd key, rewrite every even one; later entries are even with current values */
+    static uint64_t keys[1000], values[1000];
+    for (int round = 0; round < 60; round++) {
+        bool grow = round % 2;
+        gort_map *m = new_u64_map(0);
+        put_range(m, 0, grow ? 100 : 1000);
+        gort_map_iter it;
+        const void *key;
+        void *value;
+        uint8_t seen[1000] = {0};
+        int produced = 0;
+        CHECK_OK(gort_map_iter_init(m, &it));
+        while (gort_map_iter_next(&it, &key, &value) == 1) {
+            uint64_t k = *(const uint64_t *)key;
+            CHECK_TRUE(k < 1000);
+            if (k < 1000)
+                seen[k]++;
+            if (produced++ > 0) {
+                CHECK_TRUE(k % 2 == 0);
+                CHECK_EQ_U64(*(uint64_t *)value, k * 10 + 1);
+                continue;
+            }
+            size_t n = 0;
+            for (uint64_t i = 100; grow && i < 1000; i++)
+                keys[n] = i, values[n++] = i * 10;
+            CHECK_EQ_INT(gort_map_set_n(m, keys, values, n), (int64_t)n);
+            if (grow) /* a write since k was produced: iter_delete refuses */
+                CHECK_STATUS(gort_map_iter_delete(&it), GORT_EINVAL);
+            n = 0;
+            for (uint64_t d = 1; d < 1000; d += 2)
+                if (d != k)
+                    keys[n++] = d;
+            keys[n++] = 5000;           /* absent */
+            keys[n++] = k == 1 ? 5 : 1; /* a repeat */
+            CHECK_EQ_INT(gort_map_delete_n(m, keys, n), (int64_t)(k % 2 ? 499 : 500));
+            CHECK_STATUS(gort_map_iter_delete(&it), GORT_EINVAL);
+            n = 0;
+            for (uint64_t u = 0; u < 1000; u += 2)
+                keys[n] = u, values[n++] = u * 10 + 1;
+            CHECK_EQ_INT(gort_map_set_n(m, keys, values, n), 0);
+        }
+        for (uint64_t k = 0; k < (grow ? 100 : 1000); k += 2) /* present throughout: once */
+            if (seen[k] != 1)
+                CHECK_EQ_INT(seen[k], 1);
+        gort_map_release(m);
+    }
+}
+
+/* The number in a key "s<number>". */
+static uint64_t str_number(const void *key)
+{
+    const gort_str *s = key;
+    char text[24] = {0};
+    if (!CHECK_TRUE(s->len > 1 && s->len < sizeof text && s->ptr[0] == 's'))
+        return UINT64_MAX;
+    memcpy(text, s->ptr + 1, s->len - 1);
+    return strtoull(text, NULL, 10);
+}
+
+/* str keys "s<i>" for i in [lo, lo + n * step) stepping by step, skipping `except`,
+ * into keys[] (text from texts[], 24 bytes each). Returns how many. */
+static size_t str_keys(gort_str *keys, char (*texts)[24], uint64_t lo, size_t n, uint64_t step,
+                       uint64_t except)
+{
+    size_t count = 0;
+    for (uint64_t i = lo; i < lo + n * step; i += step) {
+        if (i == except)
+            continue;
+        int len = snprintf(texts[count], 24, "s%llu", (unsigned long long)i);
+        keys[count] = (gort_str){texts[count], (size_t)len};
+        count++;
+    }
+    return count;
+}
+
+TEST(delete_n_of_str_keys_while_an_iterator_reads_retired_tables)
+{
+    /* Keys deleted while the iterator still reads a retired copy of their table must
+     * stay readable (graves): under ASan a freed key read by the iterator would show. */
+    enum { BEFORE = 100, AFTER = 3000 };
+    static gort_str keys[AFTER];
+    static char texts[AFTER][24];
+    static uint64_t values[AFTER];
+    for (uint64_t i = 0; i < AFTER; i++)
+        values[i] = i;
+    uint64_t blocks = live_blocks(NULL);
+    for (int round = 0; round < 20; round++) {
+        gort_map *m = NULL;
+        CHECK_OK(gort_map_create(str_type(), u64_type(), 0, NULL, &m));
+        size_t n = str_keys(keys, texts, 0, BEFORE, 1, UINT64_MAX);
+        CHECK_EQ_INT(gort_map_set_n(m, keys, values, n), BEFORE);
+        gort_map_iter it;
+        const void *key;
+        void *value;
+        uint8_t seen[AFTER] = {0};
+        CHECK_OK(gort_map_iter_init(m, &it));
+        CHECK_EQ_INT(gort_map_iter_next(&it, &key, &value), 1);
+        uint64_t first = str_number(key);
+        seen[first < AFTER ? first : 0]++;
+        n = str_keys(keys, texts, BEFORE, AFTER - BEFORE, 1, UINT64_MAX);
+        CHECK_EQ_INT(gort_map_set_n(m, keys, values + BEFORE, n), AFTER - BEFORE);
+        n = str_keys(keys, texts, 0, AFTER / 2, 2, first); /* the even keys */
+        CHECK_EQ_INT(gort_map_delete_n(m, keys, n), (int64_t)n);
+        memset(texts, 'x', sizeof texts); /* the map's keys are its own */
+        while (gort_map_iter_next(&it, &key, &value) == 1) {
+            uint64_t k = str_number(key);
+            if (!CHECK_TRUE(k < AFTER))
+                break;
+            seen[k]++;
+            CHECK_EQ_U64(*(uint64_t *)value, k);
+            CHECK_TRUE(k % 2 == 1 || k == first);
+        }
+        for (uint64_t k = 1; k < BEFORE; k += 2)
+            if (seen[k] != 1)
+                CHECK_EQ_INT(seen[k], 1);
+        CHECK_EQ_SIZE(gort_map_len(m), AFTER / 2 + (first % 2 == 0));
+        gort_map_release(m);
+    }
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* n keys deleted from `loop` by gort_map_delete and from `batched` by one
+ * gort_map_delete_n, whose return value must be how many the loop removed. */
+static void delete_n_like_a_loop(gort_map *loop, gort_map *batched, const char *keys, size_t n)
+{
+    size_t key_size = gort_type_size(gort_map_key_type(loop));
+    size_t before = gort_map_len(loop);
+    for (size_t i = 0; i < n; i++)
+        CHECK_OK(gort_map_delete(loop, keys + i * key_size));
+    CHECK_EQ_INT(gort_map_delete_n(batched, keys, n), (int64_t)(before - gort_map_len(loop)));
+    CHECK_EQ_SIZE(gort_map_len(batched), gort_map_len(loop));
+}
+
+/* As check_set_n_family, deleting: keys 0..entries-1, then 3000 random key numbers
+ * (about half present, many repeated) deleted one by one, in batches of each of
+ * write_batch_sizes, and in one batch. */
+static void check_delete_n_family(const key_family *f, uint64_t entries, rng *r)
+{
+    enum { N_KEYS = 3000 };
+    size_t key_size = gort_type_size(f->key_type), value_size = gort_type_size(f->value_type);
+    char *keys = malloc(N_KEYS * key_size), *text = malloc(N_KEYS * KEY_TEXT);
+    unsigned char *value = malloc(value_size);
+    gort_map *maps[3];
+    for (int j = 0; j < 3; j++) {
+        CHECK_OK(gort_map_create(f->key_type, f->value_type, 0, NULL, &maps[j]));
+        for (uint64_t i = 0; i < entries; i++) {
+            f->make(i, keys, text);
+            fill_value(i, value, value_size);
+            CHECK_OK(gort_map_set(maps[j], keys, value));
+        }
+    }
+    for (size_t j = 0; j < N_KEYS; j++) {
+        uint64_t i = rng_below(r, 2 * entries + 16);
+        make_key(f, i, keys + j * key_size, text + j * KEY_TEXT, r);
+    }
+    size_t at = 0;
+    for (size_t i = 0; at < N_KEYS; i++) {
+        size_t count = write_batch_sizes[i % HARNESS_COUNT(write_batch_sizes)];
+        count = count < N_KEYS - at ? count : N_KEYS - at;
+        delete_n_like_a_loop(maps[0], maps[1], keys + at * key_size, count);
+        at += count;
+    }
+    size_t left = gort_map_len(maps[0]);
+    CHECK_EQ_INT(gort_map_delete_n(maps[2], keys, N_KEYS), (int64_t)(entries - left));
+    if (!CHECK_TRUE(left < entries && (entries < 100 || left > 0)))
+        printf("#   %s keys, %llu entries\n", f->name, (unsigned long long)entries);
+    same_contents(maps[0], maps[1]);
+    same_contents(maps[0], maps[2]);
+    for (int j = 0; j < 3; j++)
+        gort_map_release(maps[j]);
+    free(keys), free(text), free(value);
+}
+
+TEST(delete_n_agrees_with_delete_in_small_and_table_mode)
+{
+    gort_type_desc desc = {.struct_size = sizeof desc, .size = sizeof(name_key),
+                           .align = 8, .hash = name_hash, .equal = name_equal};
+    gort_type *name_type = NULL, *big = bytes_type(200, 8);
+    CHECK_OK(gort_type_create(&desc, &name_type));
+    gort_type *big_custom = NULL, *constant = NULL;
+    CHECK_OK(gort_type_create(&(gort_type_desc){.struct_size = sizeof desc, .size = 200,
+                                                .align = 8, .hash = first_word_hash,
+                                                .equal = first_word_equal},
+                              &big_custom));
+    CHECK_OK(gort_type_create(&(gort_type_desc){.struct_size = sizeof desc, .size = 8,
+                                                .align = 8, .hash = constant_hash,
+                                                .equal = word_equal},
+                              &constant));
+    const key_family families[] = {
+        {"uint64", u64_type(), u64_type(), u64_key},
+        {"uint32", gort_type_builtin(GORT_KIND_U32), u64_type(), u32_key},
+        {"str", str_type(), u64_type(), str_key},
+        {"float64", gort_type_builtin(GORT_KIND_F64), u64_type(), f64_key},
+        {"custom", name_type, u64_type(), custom_key},
+        {"200-byte", big, big, big_key},
+        {"200-byte custom", big_custom, big, big_custom_key},
+        {"constant hash", constant, u64_type(), constant_hash_key},
+    };
+    static const uint64_t sizes[] = {6, 8, 5000}; /* small, full small, several tables */
+    rng r = {5};
+    uint64_t blocks = live_blocks(NULL);
+    for (size_t f = 0; f < HARNESS_COUNT(families); f++)
+        for (size_t s = 0; s < HARNESS_COUNT(sizes); s++)
+            check_delete_n_family(&families[f], sizes[s], &r);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+    gort_type_release(name_type);
+    gort_type_release(big);
+    gort_type_release(big_custom);
+    gort_type_release(constant);
+}
+
+TEST(delete_n_of_every_key_empties_the_map_and_leaves_it_usable)
+{
+    /* the batch empties the map part way (which reseeds it): the keys after that point,
+     * present a moment ago or never, are no-ops */
+    static const uint64_t sizes[] = {1, 5, 8, 9, 100, 5000};
+    static uint64_t keys[3 * 5000 + 3];
+    for (size_t s = 0; s < HARNESS_COUNT(sizes); s++) {
+        uint64_t entries = sizes[s];
+        gort_map *m = new_u64_map(0);
+        put_range(m, 0, entries);
+        size_t n = 0;
+        for (uint64_t k = 0; k < entries; k++)
+            keys[n++] = entries - 1 - k;
+        for (uint64_t k = 0; k < entries; k++)
+            keys[n++] = k, keys[n++] = k + entries; /* deleted already, never present */
+        CHECK_EQ_INT(gort_map_delete_n(m, keys, n), (int64_t)entries);
+        CHECK_EQ_SIZE(gort_map_len(m), 0);
+        CHECK_EQ_INT(gort_map_get_n(m, keys, n, NULL, NULL), 0);
+        CHECK_EQ_INT(gort_map_delete_n(m, keys, n), 0);
+        /* usable: batches and single calls put keys back where lookups find them */
+        CHECK_EQ_INT(gort_map_set_n(m, keys, keys, n), (int64_t)(2 * entries));
+        put(m, 3 * entries, 1);
+        CHECK_EQ_SIZE(gort_map_len(m), 2 * entries + 1);
+        for (uint64_t k = 0; k < 2 * entries; k++)
+            if (lookup(m, k) != k)
+                CHECK_EQ_U64(lookup(m, k), k);
+        CHECK_EQ_U64(lookup(m, 3 * entries), 1);
+        gort_map_release(m);
+    }
+    /* str keys: every key's bytes are freed with it */
+    enum { N = 3000 };
+    static gort_str skeys[2 * N];
+    static char texts[2 * N][24];
+    static uint64_t values[N];
+    uint64_t blocks = live_blocks(NULL);
+    for (int small = 0; small < 2; small++) {
+        size_t entries = small ? 7 : N;
+        gort_map *m = NULL;
+        CHECK_OK(gort_map_create(str_type(), u64_type(), 0, NULL, &m));
+        size_t n = str_keys(skeys, texts, 0, entries, 1, UINT64_MAX);
+        CHECK_EQ_INT(gort_map_set_n(m, skeys, values, n), (int64_t)entries);
+        uint64_t with_strings = live_blocks(NULL);
+        n += str_keys(skeys + n, texts + n, 0, entries, 1, UINT64_MAX); /* again */
+        CHECK_EQ_INT(gort_map_delete_n(m, skeys, n), (int64_t)entries);
+        CHECK_EQ_SIZE(gort_map_len(m), 0);
+        CHECK_EQ_U64(live_blocks(NULL), with_strings - entries); /* one block per key */
+        CHECK_EQ_INT(gort_map_set_n(m, skeys, values, entries), (int64_t)entries);
+        CHECK_EQ_INT(gort_map_get_n(m, skeys, n, NULL, NULL), (int64_t)n);
+        gort_map_release(m);
+    }
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
 /* ---- ownership: hooks and scan ---------------------------------------------------- */
 
 TEST(hooks_balance_over_every_operation)
@@ -1603,6 +2697,34 @@ TEST(concurrent_writes_reads_and_iteration_reach_the_abort_hook)
     gort_type_release(key_type);
 }
 
+TEST(set_n_and_delete_n_report_map_access_from_their_callbacks)
+{
+    static const char *messages[] = {"concurrent map writes",
+                                     "concurrent map read and map write",
+                                     "concurrent map iteration and map write"};
+    gort_type_desc desc = {.struct_size = sizeof desc, .size = 8, .align = 8,
+                           .hash = word_hash, .equal = reentrant_equal};
+    gort_type *key_type = NULL;
+    CHECK_OK(gort_type_create(&desc, &key_type));
+    gort_map_set_abort_hook(record_fatal, NULL);
+    for (reenter_mode = 0; reenter_mode < 3; reenter_mode++) {
+        for (int op = 0; op < 2; op++) {
+            gort_map *m = NULL;
+            CHECK_OK(gort_map_create(key_type, u64_type(), 0, NULL, &m));
+            uint64_t k = 1, v = 1;
+            CHECK_OK(gort_map_set(m, &k, &v));
+            last_fatal = NULL;
+            reentered = m;
+            /* compares against the stored key 1 while the batch writes */
+            CHECK_EQ_INT(op ? gort_map_delete_n(m, &k, 1) : gort_map_set_n(m, &k, &v, 1), op);
+            CHECK_TRUE(last_fatal && strcmp(last_fatal, messages[reenter_mode]) == 0);
+            gort_map_release(m);
+        }
+    }
+    gort_map_set_abort_hook(NULL, NULL);
+    gort_type_release(key_type);
+}
+
 struct reader_args {
     gort_map *m;
     uint64_t n;
@@ -1742,12 +2864,26 @@ int main(void)
         TEST_ENTRY(get_n_agrees_with_get_for_every_key_kind),
         TEST_ENTRY(get_n_follows_go_float_key_rules),
         TEST_ENTRY(get_n_refuses_bad_input_and_writes_nothing),
+        TEST_ENTRY(set_n_agrees_with_set_in_every_map_mode),
+        TEST_ENTRY(set_n_agrees_with_set_for_every_key_kind),
+        TEST_ENTRY(set_n_keeps_tables_within_1024_slots_however_empty_the_map),
+        TEST_ENTRY(set_n_applies_pairs_in_order_and_counts_each_new_key_once),
+        TEST_ENTRY(set_n_with_null_values_stores_zero_values),
+        TEST_ENTRY(set_n_follows_go_float_key_rules),
+        TEST_ENTRY(set_n_copies_strings_and_balances_hooks),
+        TEST_ENTRY(set_n_and_delete_n_refuse_bad_input_and_change_nothing),
+        TEST_ENTRY(set_n_during_iteration_produces_each_entry_once),
+        TEST_ENTRY(delete_n_during_iteration_hides_deleted_keys),
+        TEST_ENTRY(delete_n_of_str_keys_while_an_iterator_reads_retired_tables),
+        TEST_ENTRY(delete_n_agrees_with_delete_in_small_and_table_mode),
+        TEST_ENTRY(delete_n_of_every_key_empties_the_map_and_leaves_it_usable),
         TEST_ENTRY(hooks_balance_over_every_operation),
         TEST_ENTRY(scan_visits_every_pointer_word_of_every_entry),
         TEST_ENTRY(clone_is_an_independent_copy),
         TEST_ENTRY(shrink_returns_memory_and_keeps_every_entry),
         TEST_ENTRY(shrink_during_iteration_keeps_the_guarantees),
         TEST_ENTRY(concurrent_writes_reads_and_iteration_reach_the_abort_hook),
+        TEST_ENTRY(set_n_and_delete_n_report_map_access_from_their_callbacks),
         TEST_ENTRY(concurrent_readers_after_growth_are_safe),
         TEST_ENTRY(null_arguments_and_incomparable_keys_are_refused),
     };

@@ -827,6 +827,371 @@ TEST(map_growth_under_a_live_iterator_survives_every_failure)
     CHECK_EQ_U64(live_blocks(NULL), blocks);
 }
 
+/* ---- batched map writes: gort_map_set_n, gort_map_delete_n ---------------------------- */
+
+/*
+ * "Unchanged" for a batch is stronger than a fingerprint: every entry, compared as sorted
+ * rows of key bytes then value bytes (a str as its length and text).
+ */
+#define ROW_TEXT 40
+
+typedef struct map_rows {
+    size_t n, width;
+    unsigned char *bytes;
+} map_rows;
+
+static size_t row_part_size(const gort_type *type)
+{
+    return gort_type_kind(type) == GORT_KIND_STR ? sizeof(size_t) + ROW_TEXT
+                                                 : gort_type_size(type);
+}
+
+static void row_part(const gort_type *type, const void *value, unsigned char *out)
+{
+    if (gort_type_kind(type) != GORT_KIND_STR) {
+        memcpy(out, value, gort_type_size(type));
+        return;
+    }
+    const gort_str *s = value;
+    CHECK_TRUE(s->len <= ROW_TEXT);
+    memset(out, 0, sizeof(size_t) + ROW_TEXT);
+    memcpy(out, &s->len, sizeof s->len);
+    if (s->len)
+        memcpy(out + sizeof(size_t), s->ptr, s->len <= ROW_TEXT ? s->len : ROW_TEXT);
+}
+
+static size_t rows_width; /* for rows_compare: qsort has no context argument */
+
+static int rows_compare(const void *a, const void *b)
+{
+    return memcmp(a, b, rows_width);
+}
+
+static map_rows rows_of(gort_map *m)
+{
+    const gort_type *kt = gort_map_key_type(m), *vt = gort_map_value_type(m);
+    size_t key_width = row_part_size(kt);
+    map_rows rows = {0, key_width + row_part_size(vt), NULL};
+    rows.bytes = malloc(gort_map_len(m) * rows.width + 1);
+    gort_map_iter it;
+    const void *key;
+    void *value;
+    CHECK_OK(gort_map_iter_init(m, &it));
+    while (gort_map_iter_next(&it, &key, &value) == 1 && CHECK_TRUE(rows.n < gort_map_len(m))) {
+        unsigned char *row = rows.bytes + rows.n++ * rows.width;
+        row_part(kt, key, row);
+        row_part(vt, value, row + key_width);
+    }
+    gort_map_iter_finish(&it);
+    rows_width = rows.width;
+    qsort(rows.bytes, rows.n, rows.width, rows_compare);
+    return rows;
+}
+
+static bool rows_hold(const map_rows *want, gort_map *m)
+{
+    map_rows got = rows_of(m);
+    bool held = CHECK_EQ_SIZE(gort_map_len(m), want->n) && CHECK_EQ_SIZE(got.n, want->n) &&
+                CHECK_EQ_MEM(got.bytes, want->bytes, want->n * want->width);
+    free(got.bytes);
+    return held;
+}
+
+/*
+ * gort_map_set_n(m, keys, values, n) with the 1st, 2nd, ... allocation failing until it
+ * succeeds. After each GORT_ENOMEM, m holds exactly the entries it held before and each
+ * tracked object has its old reference count (the batch retained nothing). The call that
+ * succeeds must return how many entries `reference` (a map equal to m) gains from the
+ * same pairs set one at a time, and leave m equal to it. Returns the failures.
+ */
+static long set_n_fails_cleanly(gort_map *m, gort_map *reference, const void *keys,
+                                const void *values, size_t n)
+{
+    map_rows before = rows_of(m);
+    int refs_before[TRACKED_OBJECTS];
+    memcpy(refs_before, tracked_state.refs, sizeof refs_before);
+    long failures = 0;
+    int64_t added = 0;
+    for (long k = 0;; k++) {
+        fail_nth(k);
+        added = gort_map_set_n(m, keys, values, n);
+        if (attempt_done(added < 0 ? (int)added : GORT_OK, k, &failures))
+            break;
+        bool held = rows_hold(&before, m);
+        for (int i = 0; i < TRACKED_OBJECTS && held; i++)
+            held = CHECK_EQ_INT(tracked_state.refs[i], refs_before[i]);
+        if (!held) {
+            printf("#     after the failure of allocation %ld of the batch\n", k + 1);
+            break;
+        }
+    }
+    free(before.bytes);
+    size_t key_size = gort_type_size(gort_map_key_type(m));
+    size_t value_size = gort_type_size(gort_map_value_type(m));
+    size_t len = gort_map_len(reference);
+    for (size_t i = 0; i < n; i++)
+        CHECK_OK(gort_map_set(reference, (const char *)keys + i * key_size,
+                              values ? (const char *)values + i * value_size : NULL));
+    CHECK_EQ_INT(added, (int64_t)(gort_map_len(reference) - len));
+    map_rows want = rows_of(reference);
+    rows_hold(&want, m);
+    free(want.bytes);
+    return failures;
+}
+
+static gort_map_stats map_stats(const gort_map *m)
+{
+    gort_map_stats st = {.struct_size = sizeof st};
+    CHECK_OK(gort_map_stats_get(m, &st));
+    return st;
+}
+
+/* Plain uint64 pairs: scratch space (hashes, the count of new keys), the small group,
+ * the move to a table, grows and splits, and under an iterator the old directory. */
+TEST(map_set_n_survives_every_allocation_failure)
+{
+    enum { BEFORE = 2000, BATCH = 3000 };
+    uint64_t blocks = live_blocks(NULL);
+    static uint64_t keys[BATCH], values[BATCH];
+    for (uint64_t j = 0; j < BATCH; j++) {
+        keys[j] = j % 3 ? BEFORE + j : (j * 7) % (BEFORE + j); /* a third overwrite */
+        values[j] = j * 3 + 1;
+    }
+    /* never allocated: a batch that fits the small group needs only the group */
+    gort_map *m = map_of(u64_type(), u64_type()), *ref = map_of(u64_type(), u64_type());
+    CHECK_EQ_INT(set_n_fails_cleanly(m, ref, keys, values, 6), 1);
+    CHECK_EQ_SIZE(map_stats(m).directory_len, 0);
+    /* small into a table inside the batch (with repeats: 12 pairs, 10 keys) */
+    static const uint64_t small_keys[12] = {0, 1, 2, 3, 3, 1, 100, 101, 102, 103, 104, 105};
+    CHECK_TRUE(set_n_fails_cleanly(m, ref, small_keys, values, 12) >= 4);
+    CHECK_EQ_SIZE(gort_map_len(m), 6 + 9);
+    CHECK_TRUE(map_stats(m).directory_len > 0);
+    gort_map_release(m);
+    gort_map_release(ref);
+    /* 3000 pairs into 2000 entries: grows and splits, in rounds */
+    m = map_of(u64_type(), u64_type()), ref = map_of(u64_type(), u64_type());
+    for (uint64_t i = 0; i < BEFORE; i++)
+        CHECK_OK(gort_map_set(m, &i, &i)), CHECK_OK(gort_map_set(ref, &i, &i));
+    size_t tables = map_stats(m).tables;
+    CHECK_TRUE(set_n_fails_cleanly(m, ref, keys, values, BATCH) >= 8);
+    CHECK_TRUE(gort_map_len(m) >= BEFORE + 2000);
+    CHECK_TRUE(map_stats(m).tables > tables);
+    /* again under a live iterator: it must still produce every old entry once (every
+     * key so far is below BEFORE + BATCH) */
+    gort_map_iter it;
+    const void *key;
+    static unsigned char seen[BEFORE + BATCH];
+    static bool old[BEFORE + BATCH];
+    memset(seen, 0, sizeof seen);
+    size_t old_entries = 0;
+    for (uint64_t k = 0; k < BEFORE + BATCH; k++) {
+        int found = 0;
+        CHECK_OK(gort_map_get(m, &k, NULL, &found));
+        old[k] = found, old_entries += (size_t)found;
+    }
+    CHECK_EQ_SIZE(old_entries, gort_map_len(m));
+    CHECK_OK(gort_map_iter_init(m, &it));
+    CHECK_EQ_INT(gort_map_iter_next(&it, &key, NULL), 1);
+    seen[*(const uint64_t *)key]++;
+    for (uint64_t j = 0; j < BATCH; j++)
+        keys[j] = j % 2 ? 1000000 + j : j; /* half new: more splits */
+    CHECK_TRUE(set_n_fails_cleanly(m, ref, keys, values, BATCH) >= 4);
+    while (gort_map_iter_next(&it, &key, NULL) == 1) {
+        uint64_t k = *(const uint64_t *)key;
+        if (k < BEFORE + BATCH)
+            seen[k]++;
+    }
+    gort_map_iter_finish(&it);
+    for (uint64_t k = 0; k < BEFORE + BATCH; k++)
+        if (old[k] && seen[k] != 1) /* present throughout: produced exactly once */
+            CHECK_EQ_INT(seen[k], 1);
+    gort_map_release(m);
+    gort_map_release(ref);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* str keys and values: each pair's two strings are copied (staged) before anything
+ * changes, so each copy is a failure point; the map also grows. */
+TEST(map_set_n_of_str_pairs_survives_every_allocation_failure)
+{
+    enum { BEFORE = 400, BATCH = 300 };
+    uint64_t blocks = live_blocks(NULL);
+    gort_map *m = map_of(str_type(), str_type()), *ref = map_of(str_type(), str_type());
+    static char key_text[BATCH][24], value_text[BATCH][24];
+    static gort_str keys[BATCH], values[BATCH];
+    for (int i = 0; i < BEFORE; i++) {
+        char k[24], v[24];
+        gort_str key = {k, (size_t)snprintf(k, sizeof k, "key %d", i)};
+        gort_str value = {v, (size_t)snprintf(v, sizeof v, "old %d", i)};
+        CHECK_OK(gort_map_set(m, &key, &value));
+        CHECK_OK(gort_map_set(ref, &key, &value));
+    }
+    for (int j = 0; j < BATCH; j++) {
+        int number = j % 3 ? BEFORE + j : (j * 11) % (BEFORE + j); /* overwrites, repeats */
+        keys[j] = (gort_str){key_text[j], (size_t)snprintf(key_text[j], 24, "key %d", number)};
+        values[j] = (gort_str){value_text[j], (size_t)snprintf(value_text[j], 24, "new %d", j)};
+    }
+    long failures = set_n_fails_cleanly(m, ref, keys, values, BATCH);
+    CHECK_TRUE(failures >= 2 + 2 * BATCH); /* hashes, staging, every string */
+    CHECK_TRUE(gort_map_len(m) >= BEFORE + 200);
+    gort_map_release(m);
+    gort_map_release(ref);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* Keys and values above 128 bytes live in blocks of their own, staged like strings;
+ * big's custom equality also makes an overwrite store the newer key. */
+TEST(map_set_n_of_indirect_keys_and_values_survives_every_failure)
+{
+    enum { BEFORE = 300, BATCH = 300 };
+    uint64_t blocks = live_blocks(NULL);
+    gort_type *type = big_type();
+    static big keys[BATCH], values[BATCH];
+    for (int indirect_keys = 0; indirect_keys < 2; indirect_keys++) {
+        gort_type *key_type = indirect_keys ? type : u64_type();
+        size_t key_size = gort_type_size(key_type);
+        gort_map *m = map_of(key_type, type), *ref = map_of(key_type, type);
+        for (uint64_t i = 0; i < BEFORE; i++) {
+            big key = {{i, i * 3}}, value = {{i * 2, i}};
+            CHECK_OK(gort_map_set(m, &key, &value));
+            CHECK_OK(gort_map_set(ref, &key, &value));
+        }
+        char *key_bytes = (char *)keys;
+        for (uint64_t j = 0; j < BATCH; j++) {
+            uint64_t number = j % 2 ? BEFORE + j : (j * 5) % (BEFORE + j);
+            big key = {{number, number * 3}};
+            memcpy(key_bytes + j * key_size, &key, key_size);
+            values[j] = (big){{j, ~j}};
+        }
+        long failures = set_n_fails_cleanly(m, ref, keys, values, BATCH);
+        CHECK_TRUE(failures >= 2 + (1 + indirect_keys) * BATCH);
+        CHECK_TRUE(gort_map_len(m) >= BEFORE + BATCH / 2);
+        gort_map_release(m);
+        gort_map_release(ref);
+    }
+    gort_type_release(type);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* Hooked keys and values: staging retains each pair; a failure must release exactly
+ * those retains (set_n_fails_cleanly compares every object's count). */
+TEST(map_set_n_of_hooked_pairs_survives_every_failure_balanced)
+{
+    enum { BEFORE = 500, BATCH = 700 };
+    uint64_t blocks = live_blocks(NULL);
+    gort_type *type = tracked_type();
+    gort_map *m = map_of(type, type), *ref = map_of(type, type);
+    static tracked keys[BATCH], values[BATCH];
+    for (uint64_t i = 0; i < BEFORE; i++) {
+        tracked key = track((int)(i % 64), i, -1), value = track((int)(i % 7), i, 9);
+        CHECK_OK(gort_map_set(m, &key, &value));
+        CHECK_OK(gort_map_set(ref, &key, &value));
+    }
+    for (uint64_t j = 0; j < BATCH; j++) {
+        uint64_t tag = j % 2 ? BEFORE + j / 2 : (j * 3) % BEFORE; /* new, repeats, old */
+        keys[j] = track((int)(tag % 64), tag, -1);
+        values[j] = track((int)(j % 13), j, (int)(j % 5));
+    }
+    long failures = set_n_fails_cleanly(m, ref, keys, values, BATCH);
+    CHECK_TRUE(failures >= 2);
+    CHECK_EQ_SIZE(gort_map_len(m), BEFORE + BATCH / 2);
+    gort_map_release(m);
+    gort_map_release(ref);
+    CHECK_TRUE(tracked_balanced());
+    gort_type_release(type);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
+/* The number in a key "s<number>" (op_set_str's), UINT64_MAX for any other. */
+static uint64_t str_number(const void *key)
+{
+    const gort_str *s = key;
+    char text[24] = {0};
+    if (s->len < 2 || s->len >= sizeof text || s->ptr[0] != 's')
+        return UINT64_MAX;
+    memcpy(text, s->ptr + 1, s->len - 1);
+    return strtoull(text, NULL, 10);
+}
+
+/* A delete of an owning key while an iterator reads a retired table needs a grave per
+ * key; delete_n takes them all before deleting anything, so a failure deletes nothing.
+ * Without such an iterator it allocates nothing. */
+TEST(map_delete_n_under_a_live_iterator_survives_every_failure)
+{
+    enum { BEFORE = 1500, AFTER = 4000, BATCH = 300 };
+    uint64_t blocks = live_blocks(NULL);
+    gort_map *m = map_of(str_type(), u64_type());
+    for (uint64_t i = 0; i < BEFORE; i++)
+        CHECK_OK(op_set_str(m, i));
+    gort_map_iter it;
+    const void *key;
+    static unsigned char seen[AFTER];
+    memset(seen, 0, sizeof seen);
+    CHECK_OK(gort_map_iter_init(m, &it));
+    CHECK_EQ_INT(gort_map_iter_next(&it, &key, NULL), 1);
+    uint64_t first = str_number(key);
+    if (!CHECK_TRUE(first < BEFORE))
+        return;
+    seen[first]++;
+    for (uint64_t i = BEFORE; i < AFTER; i++) /* retires the tables the iterator reads */
+        CHECK_OK(op_set_str(m, i));
+    /* 250 present keys (multiples of 6, not `first`), 30 absent ones, 20 repeats */
+    static char texts[BATCH][24];
+    static gort_str keys[BATCH];
+    static bool doomed[AFTER];
+    size_t n = 0;
+    int64_t present = 0;
+    for (uint64_t i = 0; present < 250; i += 6) {
+        if (i == first)
+            continue;
+        int len = snprintf(texts[n], 24, "s%llu", (unsigned long long)i);
+        keys[n] = (gort_str){texts[n], (size_t)len};
+        doomed[i] = true, present++, n++;
+    }
+    for (uint64_t i = 0; i < 30; i++) {
+        int len = snprintf(texts[n], 24, "absent %llu", (unsigned long long)i);
+        keys[n] = (gort_str){texts[n], (size_t)len};
+        n++;
+    }
+    for (uint64_t i = 0; i < 20; i++, n++)
+        keys[n] = keys[i * 7];
+    map_rows before = rows_of(m);
+    uint64_t with_entries = live_blocks(NULL);
+    long failures = 0;
+    int64_t deleted = 0;
+    for (long k = 0;; k++) {
+        fail_nth(k);
+        deleted = gort_map_delete_n(m, keys, n);
+        if (attempt_done(deleted < 0 ? (int)deleted : GORT_OK, k, &failures))
+            break;
+        if (!rows_hold(&before, m) || !CHECK_EQ_U64(live_blocks(NULL), with_entries))
+            break;
+    }
+    free(before.bytes);
+    CHECK_EQ_INT(failures, BATCH); /* a grave per key, taken one by one */
+    CHECK_EQ_INT(deleted, present);
+    CHECK_EQ_SIZE(gort_map_len(m), AFTER - 250);
+    while (gort_map_iter_next(&it, &key, NULL) == 1) {
+        uint64_t k = str_number(key);
+        if (CHECK_TRUE(k < AFTER))
+            seen[k]++;
+    }
+    gort_map_iter_finish(&it);
+    for (uint64_t k = 0; k < BEFORE; k++) {
+        int want = doomed[k] ? 0 : 1; /* deleted before they were reached, or once */
+        if (seen[k] != want)
+            CHECK_EQ_INT(seen[k], want);
+    }
+    /* no iterator: no grave, no allocation at all */
+    for (size_t i = 0; i < 250; i++) /* put the deleted keys back */
+        CHECK_OK(gort_map_set(m, &keys[i], &(uint64_t){0}));
+    fail_nth(0);
+    CHECK_EQ_INT(gort_map_delete_n(m, keys, n), present);
+    CHECK_EQ_INT(gort__alloc_fail_after(-1), 0);
+    gort_map_release(m);
+    CHECK_EQ_U64(live_blocks(NULL), blocks);
+}
+
 /* ---- channels --------------------------------------------------------------------------- */
 
 static gort_chan *chan_of(gort_type *type, int64_t cap)
@@ -1170,6 +1535,11 @@ int main(int argc, char **argv)
         TEST_ENTRY(map_insert_of_indirect_keys_and_values_survives_every_failure),
         TEST_ENTRY(map_update_of_an_owning_value_survives_every_failure),
         TEST_ENTRY(map_growth_under_a_live_iterator_survives_every_failure),
+        TEST_ENTRY(map_set_n_survives_every_allocation_failure),
+        TEST_ENTRY(map_set_n_of_str_pairs_survives_every_allocation_failure),
+        TEST_ENTRY(map_set_n_of_indirect_keys_and_values_survives_every_failure),
+        TEST_ENTRY(map_set_n_of_hooked_pairs_survives_every_failure_balanced),
+        TEST_ENTRY(map_delete_n_under_a_live_iterator_survives_every_failure),
         TEST_ENTRY(every_allocation_site_in_the_library_has_failed), /* last */
     };
     source_dir = argc > 1 ? argv[1] : NULL;
