@@ -15,10 +15,17 @@
  *
  * What is checked:
  *   1. Mixed set / overwrite / get (hit, miss) / get_ptr (read, write through) / get_n
- *      (a batch of 0..40 keys, present, absent and NaN entries mixed) / delete
+ *      (a batch of 0..40 keys, present, absent and NaN entries mixed) / set_n (a batch of
+ *      0..40 pairs, one in eight up to 256, one in 64 up to 2048; keys repeated in it, NaN
+ *      inserts, all values NULL one time in eight; its count of new entries) / delete_n
+ *      (present, absent, repeated and NaN keys; its count of deleted entries) / delete
  *      (hit, miss) / clear / clone / shrink, with len compared after every op and a full
  *      comparison (iterate: every entry once with the model's value; look up every model
- *      key; stats) every 512 + 2*len ops. Universes of 12, 64, 1000, 5000 and 2^20 keys.
+ *      key; stats, tables of at most 1024 slots) every 512 + 2*len ops. A batch is applied
+ *      to the model pair by pair, as that many calls of set or delete would be. A clear is
+ *      followed half of the time by one batch of 2048 pairs (into the kept tables), and a
+ *      large map's life starts with one (into the empty map). Universes of 12, 64, 1000,
+ *      5000 and 2^20 keys.
  *   2. Iteration interleaved with mutation (inserts enough to grow and split tables,
  *      deletes, updates, delete+reinsert, clear, shrink, clone, iter_delete, a second
  *      iterator), checking Go's guarantees: an entry present at the start and never
@@ -689,7 +696,9 @@ enum op_code {
     OP_GET_MISS,
     OP_PTR_HIT,
     OP_PTR_MISS,
-    OP_GET_N, /* gort_map_get_n over a batch of random keys */
+    OP_GET_N,    /* gort_map_get_n over a batch of random keys */
+    OP_SET_N,    /* gort_map_set_n: a batch of pairs, repeats and NaN inserts among them */
+    OP_DELETE_N, /* gort_map_delete_n: a batch of present, absent and repeated keys */
     OP_DELETE_HIT,
     OP_DELETE_MISS,
     OP_SET_NAN,
@@ -909,7 +918,10 @@ static bool verify_stats(run *t, gort_map *map, const model *m)
               held(t, CHECK_EQ_INT(small, st.directory_len == 0)) &&
               held(t, CHECK_TRUE(small ? st.capacity <= 8
                                        : st.directory_len == (size_t)1 << st.global_depth &&
-                                             st.tables <= st.directory_len));
+                                             st.tables <= st.directory_len)) &&
+              /* map.h: "tables of at most 1024 slots" (no key kind here has hashes that
+               * cannot be told apart, which alone could make a table larger) */
+              held(t, CHECK_TRUE(st.capacity <= (small ? 8 : st.tables * 1024)));
     if (!ok)
         printf("#     stats: entries %zu, tables %zu, directory_len %zu, global_depth %zu, "
                "capacity %zu, growth_left %zu, tombstones %zu\n",
@@ -1102,8 +1114,12 @@ static void swap_map_and_model(run *t, gort_map **map, model *m)
 /* Both maps after a clone must equal their models after each was changed alone. */
 static bool mutate_both_and_verify(run *t, gort_map **copy, model *copy_model)
 {
-    static const op_mix point_ops = {
-        {[OP_SET_NEW] = 4, [OP_OVERWRITE] = 3, [OP_DELETE_HIT] = 3, [OP_PTR_HIT] = 1}};
+    static const op_mix point_ops = {{[OP_SET_NEW] = 4,
+                                      [OP_OVERWRITE] = 3,
+                                      [OP_SET_N] = 1,
+                                      [OP_DELETE_HIT] = 3,
+                                      [OP_DELETE_N] = 1,
+                                      [OP_PTR_HIT] = 1}};
     bool ok = true;
     for (int i = 0; ok && i < 6; i++)
         ok = random_op(t, &point_ops);
@@ -1185,6 +1201,10 @@ static enum op_code steer(run *t, enum op_code op)
         return OP_DELETE_HIT;
     if (op == OP_DELETE_HIT && fill < t->fill_target)
         return OP_SET_NEW;
+    if (op == OP_SET_N && fill > t->fill_target)
+        return OP_DELETE_N;
+    if (op == OP_DELETE_N && fill < t->fill_target)
+        return OP_SET_N;
     return op;
 }
 
@@ -1241,6 +1261,141 @@ static bool do_get_n(run *t)
     return check_len(t);
 }
 
+/* ---- batched writes: each pair is applied to the model in order, as n calls would be -- */
+
+#define WRITE_N_MAX 2048
+
+/* A write batch as the caller hands it over: n keys (str keys' bytes in batch_bytes) and,
+ * for set_n, n values; index and variant say which model key each one is. Static: the
+ * test is single-threaded and the arrays are large. */
+static struct batch_buffers {
+    size_t n;
+    size_t index[WRITE_N_MAX];
+    uint64_t variant[WRITE_N_MAX];
+    _Alignas(16) unsigned char keys[WRITE_N_MAX * 32];
+    _Alignas(16) unsigned char values[WRITE_N_MAX * 32];
+} batch;
+static char batch_bytes[WRITE_N_MAX][STR_BYTES_MAX];
+
+/* Mostly 0..GET_N_MAX pairs; one batch in eight up to 256, more than a small map's group
+ * or a table's room holds, so set_n must grow or split tables (in several rounds) before
+ * it writes; one in 64 up to WRITE_N_MAX, more than a table of the largest size (1024
+ * slots) takes, so a table the batch alone fills must split. */
+static size_t write_batch_size(run *t)
+{
+    size_t max = rng_one_in(&t->r, 64) ? WRITE_N_MAX : rng_one_in(&t->r, 8) ? 256 : GET_N_MAX;
+    return (size_t)rng_below(&t->r, max + 1);
+}
+
+/* Key i of the batch: one in four repeats an earlier key of the batch (with a variant of
+ * its own: the other zero, another note), else `fresh` picks one. NaN entries are never
+ * repeated: a NaN key is a new entry every time. */
+static size_t batch_key_index(run *t, size_t i, size_t (*fresh)(run *t))
+{
+    if (i > 0 && rng_one_in(&t->r, 4)) {
+        size_t earlier = batch.index[rng_below(&t->r, i)];
+        if (!is_nan_slot(t->space, earlier))
+            return earlier;
+    }
+    return fresh(t);
+}
+
+/* A key for set_n: present (an overwrite) a third of the time, else any key of the
+ * universe. Not a NaN entry: setting its key would add another. */
+static size_t set_batch_index(run *t)
+{
+    size_t index;
+    if (rng_one_in(&t->r, 3) && pick_present_ordinary(t, &index))
+        return index;
+    return (size_t)rng_below(&t->r, t->space->universe);
+}
+
+static void batch_make_key(run *t, size_t i, size_t index)
+{
+    batch.index[i] = index;
+    batch.variant[i] = variant_for(t, index);
+    t->space->kind->make_key(t->space, index, batch.variant[i],
+                             batch.keys + i * gort_type_size(t->space->key_type),
+                             batch_bytes[i]);
+}
+
+/* The map must have copied every key and value: the caller's buffers are scrubbed. */
+static void batch_scrub(void)
+{
+    memset(batch.keys, 0xa5, sizeof batch.keys);
+    memset(batch.values, 0xc3, sizeof batch.values);
+    for (size_t i = 0; i < batch.n; i++)
+        memset(batch_bytes[i], 0x5a, sizeof batch_bytes[i]);
+}
+
+/* Pair i of a set_n batch, applied to the model at once (so a later repeat of the key
+ * overwrites it, and NaN inserts take distinct entries). Returns 1 if it adds an entry. */
+static int64_t set_batch_pair(run *t, size_t i, bool zero_values)
+{
+    const keyspace *space = t->space;
+    unsigned char *value = batch.values + i * t->m.value_size;
+    size_t index;
+    bool nan = space->nan_slots && !zero_values && rng_one_in(&t->r, 16) &&
+               pick_absent(t, space->universe, space->universe + space->nan_slots, &index);
+    if (nan) { /* a NaN entry names itself by its value */
+        uint64_t tagged = NAN_VALUE_TAG ^ index;
+        memcpy(value, &tagged, sizeof tagged);
+    } else {
+        index = batch_key_index(t, i, set_batch_index);
+        if (!zero_values)
+            space->kind->make_value(&t->r, value);
+    }
+    batch_make_key(t, i, index);
+    int64_t added = !t->m.present[index];
+    model_put(&t->m, index, batch.variant[i], zero_values ? NULL : value);
+    return added;
+}
+
+/* gort_map_set_n over a batch of n pairs (values NULL one time in eight: zero values):
+ * the count of new entries is the model's; the full comparisons check the rest. */
+static bool do_set_n(run *t, size_t n)
+{
+    bool zero_values = rng_one_in(&t->r, 8);
+    int64_t want = 0;
+    batch.n = n;
+    for (size_t i = 0; i < batch.n; i++)
+        want += set_batch_pair(t, i, zero_values);
+    log_op(t, zero_values ? "set_n(zero values)" : "set_n", SIZE_MAX, 0, batch.n);
+    int64_t got =
+        gort_map_set_n(t->map, batch.keys, zero_values ? NULL : batch.values, batch.n);
+    batch_scrub();
+    if (!held(t, CHECK_EQ_INT(got, want))) {
+        printf("#     set_n of %zu pairs: %lld new entries, the model says %lld\n", batch.n,
+               (long long)got, (long long)want);
+        return false;
+    }
+    return check_len(t);
+}
+
+/* gort_map_delete_n over a batch of keys, in order: a repeated key deletes once, a NaN
+ * key nothing; the count is the model's. */
+static bool do_delete_n(run *t)
+{
+    int64_t want = 0;
+    batch.n = write_batch_size(t);
+    for (size_t i = 0; i < batch.n; i++) {
+        batch_make_key(t, i, batch_key_index(t, i, batch_index));
+        if (model_findable(&t->m, batch.index[i])) {
+            model_remove(&t->m, batch.index[i]);
+            want++;
+        }
+    }
+    log_op(t, "delete_n", SIZE_MAX, 0, batch.n);
+    int64_t got = gort_map_delete_n(t->map, batch.keys, batch.n);
+    batch_scrub();
+    if (!held(t, CHECK_EQ_INT(got, want))) {
+        printf("#     delete_n of %zu keys: %lld deleted, the model says %lld\n", batch.n,
+               (long long)got, (long long)want);
+        return false;
+    }
+    return check_len(t);
+}
+
 static bool random_op(run *t, const op_mix *mix)
 {
     const keyspace *space = t->space;
@@ -1269,6 +1424,10 @@ static bool random_op(run *t, const op_mix *mix)
                do_get_ptr(t, index, variant_for(t, index), false);
     case OP_GET_N:
         return do_get_n(t);
+    case OP_SET_N:
+        return do_set_n(t, write_batch_size(t));
+    case OP_DELETE_N:
+        return do_delete_n(t);
     case OP_DELETE_HIT: /* for float keys this may pick a NaN entry: a no-op */
         return !pick_present(t, &index) || do_delete(t, index, variant_for(t, index));
     case OP_DELETE_MISS:
@@ -1393,8 +1552,9 @@ static bool rare_op_if_drawn(run *t)
     if (!t->rare_every || !rng_one_in(&t->r, t->rare_every))
         return true;
     switch (rng_below(&t->r, 4)) {
-    case 0:
-        return do_clear(t) && verify_map(t, t->map, &t->m);
+    case 0: /* refilled by one large batch half of the time: the cleared tables stay */
+        return do_clear(t) && (rng_one_in(&t->r, 2) || do_set_n(t, WRITE_N_MAX)) &&
+               verify_map(t, t->map, &t->m);
     case 1:
         return do_clone(t);
     default:
@@ -1425,41 +1585,51 @@ static const op_mix churn_mix = {{
     [OP_PTR_HIT] = 800,
     [OP_PTR_MISS] = 200,
     [OP_GET_N] = 150,
+    [OP_SET_N] = 40,
+    [OP_DELETE_N] = 40,
     [OP_DELETE_HIT] = 2000,
     [OP_DELETE_MISS] = 500,
     [OP_SET_NAN] = 300,
 }};
 
+/* A batch op is about 50 pairs on average: one in 500 ops keeps the maps' sizes and the
+ * run time close to those of single-key ops alone. */
 static const op_mix grow_mix = {{
-    [OP_SET_NEW] = 60,
-    [OP_OVERWRITE] = 5,
-    [OP_GET_HIT] = 10,
-    [OP_GET_MISS] = 8,
-    [OP_PTR_HIT] = 3,
-    [OP_GET_N] = 1,
-    [OP_DELETE_HIT] = 10,
-    [OP_DELETE_MISS] = 2,
-    [OP_SET_NAN] = 2,
+    [OP_SET_NEW] = 600,
+    [OP_OVERWRITE] = 50,
+    [OP_GET_HIT] = 100,
+    [OP_GET_MISS] = 80,
+    [OP_PTR_HIT] = 30,
+    [OP_GET_N] = 10,
+    [OP_SET_N] = 2,
+    [OP_DELETE_N] = 2,
+    [OP_DELETE_HIT] = 100,
+    [OP_DELETE_MISS] = 20,
+    [OP_SET_NAN] = 20,
 }};
 
 static const op_mix drain_mix = {{
-    [OP_SET_NEW] = 5,
-    [OP_OVERWRITE] = 3,
-    [OP_GET_HIT] = 15,
-    [OP_GET_MISS] = 10,
-    [OP_PTR_HIT] = 3,
-    [OP_GET_N] = 1,
-    [OP_DELETE_HIT] = 62,
-    [OP_DELETE_MISS] = 2,
+    [OP_SET_NEW] = 50,
+    [OP_OVERWRITE] = 30,
+    [OP_GET_HIT] = 150,
+    [OP_GET_MISS] = 100,
+    [OP_PTR_HIT] = 30,
+    [OP_GET_N] = 10,
+    [OP_SET_N] = 2,
+    [OP_DELETE_N] = 2,
+    [OP_DELETE_HIT] = 620,
+    [OP_DELETE_MISS] = 20,
 }};
 
-/* A large map's life: grow, clone and shrink it at its largest, churn, drain it, shrink
+/* A large map's life: one batch into the empty map (more keys than a table of the
+ * largest size holds), grow, clone and shrink it at its largest, churn, drain it, shrink
  * it (memory must come back), clear it. */
 static bool lifecycle(run *t, uint64_t n_ops)
 {
     static const phase grow[] = {{&grow_mix, 45}};
     static const phase churn_then_drain[] = {{&churn_mix, 15}, {&drain_mix, 40}};
-    return run_phases(t, grow, 1, n_ops) && do_clone(t) && do_shrink(t) &&
+    return do_set_n(t, WRITE_N_MAX) && verify_map(t, t->map, &t->m) &&
+           run_phases(t, grow, 1, n_ops) && do_clone(t) && do_shrink(t) &&
            run_phases(t, churn_then_drain, 2, n_ops) && do_shrink(t) && do_clear(t) &&
            verify_map(t, t->map, &t->m);
 }
@@ -1684,6 +1854,8 @@ static const op_mix iter_large_mix = {{
     [OP_GET_HIT] = 2000,
     [OP_PTR_HIT] = 3000,
     [OP_GET_N] = 500,
+    [OP_SET_N] = 300,
+    [OP_DELETE_N] = 200,
     [OP_DELETE_HIT] = 14000,
     [OP_DELETE_MISS] = 1000,
     [OP_SET_NAN] = 3000,
@@ -1699,6 +1871,8 @@ static const op_mix iter_small_mix = {{
     [OP_GET_HIT] = 3000,
     [OP_PTR_HIT] = 4000,
     [OP_GET_N] = 1000,
+    [OP_SET_N] = 600,
+    [OP_DELETE_N] = 600,
     [OP_DELETE_HIT] = 30000,
     [OP_DELETE_MISS] = 1000,
     [OP_SET_NAN] = 4000,
@@ -1718,6 +1892,8 @@ static const op_mix iter_drain_mix = {{
     [OP_GET_HIT] = 5000,
     [OP_PTR_HIT] = 5000,
     [OP_GET_N] = 1000,
+    [OP_SET_N] = 200,
+    [OP_DELETE_N] = 600,
     [OP_DELETE_HIT] = 50000,
     [OP_SET_NAN] = 1000,
     [OP_CLEAR] = 2,
@@ -1968,12 +2144,14 @@ static bool nan_flood(const keyspace *space, gort_heap *heap, uint64_t rounds,
                       uint64_t *total_ops)
 {
     static const op_mix flood_mix = {{
-        [OP_SET_NAN] = 80,
-        [OP_SET_NEW] = 5,
-        [OP_OVERWRITE] = 5,
-        [OP_GET_HIT] = 5,
-        [OP_GET_N] = 1,
-        [OP_DELETE_HIT] = 5,
+        [OP_SET_NAN] = 800,
+        [OP_SET_NEW] = 50,
+        [OP_OVERWRITE] = 50,
+        [OP_GET_HIT] = 50,
+        [OP_GET_N] = 10,
+        [OP_SET_N] = 2,
+        [OP_DELETE_N] = 2,
+        [OP_DELETE_HIT] = 50,
     }};
     static const phase flood[] = {{&flood_mix, 100}};
     run t;

@@ -50,6 +50,11 @@ typedef struct bad_inputs {
     gort_str str_too_long;        /* len > GORT_MAX_ALLOC: GORT_EOVERFLOW */
     gort_str strs_null_second[2]; /* {valid, str_null_bytes}: a bulk copy failing midway */
     gort_str strs_long_second[2]; /* {valid, str_too_long} */
+    /* The same with a first key m_str holds ("alpha"), which a batch that checks every
+     * key first must neither overwrite nor delete. */
+    gort_str strs_present_null_second[2];
+    gort_str strs_present_long_second[2];
+    tracked_words values[2]; /* gort_map_set_n's values for m_str (not referenced by anyone) */
 } bad_inputs;
 
 /* An element-sized out-buffer large enough for every fixture's element type. */

@@ -602,6 +602,12 @@ BATCH_CHECKED_FIRST = ('; map.h: "Every key is checked before anything is writte
                        'error the arrays are untouched"')
 NO_CASES = ('chan.h: GORT_EINVAL only for "cases NULL with n_cases > 0"; "timeout_ns 0 is '
             'Go\'s default case"')
+SET_N_NEW = ('; map.h (set_n): "All or nothing: on any error the map\'s contents are unchanged '
+             'and nothing was retained" (the first key, "gamma", is not inserted)')
+SET_N_PRESENT = ('; map.h (set_n): "Every key and value is checked ... before any entry '
+                 'changes" (the first key, "alpha", keeps its value)')
+DELETE_N_FIRST = ('; map.h (delete_n): "GORT_EINVAL/GORT_EOVERFLOW as for gort_map_set_n, '
+                  'checked before anything is deleted" (the first key, "alpha", stays)')
 
 EXTRAS = [
     create_fails("d.align = 3;", ALIGN),
@@ -762,7 +768,39 @@ EXTRAS = [
              ["f->m_u64", "NULL", "0", "&f->out.elem", "f->out.found"],
              Expect("VALUE", value="0"), 'map.h: GORT_EINVAL only for "NULL keys with n > 0"; '
                                          '"Returns how many keys were present (0..n)"'),
-
+    fails("gort_map_set_n", "m=map[str], keys={new, {NULL, 3}}",
+          ["f->m_str", "f->in.strs_null_second", "f->in.values", "2"], "GORT_EINVAL",
+          STR_NULL + SET_N_NEW),
+    fails("gort_map_set_n", "m=map[str], keys={new, len MAX_ALLOC+1}",
+          ["f->m_str", "f->in.strs_long_second", "f->in.values", "2"], "GORT_EOVERFLOW",
+          STR_LONG + SET_N_NEW),
+    fails("gort_map_set_n", "m=map[str], keys={present, {NULL, 3}}",
+          ["f->m_str", "f->in.strs_present_null_second", "f->in.values", "2"], "GORT_EINVAL",
+          STR_NULL + SET_N_PRESENT),
+    fails("gort_map_set_n", "m=map[str], keys={present, len MAX_ALLOC+1}",
+          ["f->m_str", "f->in.strs_present_long_second", "f->in.values", "2"],
+          "GORT_EOVERFLOW", STR_LONG + SET_N_PRESENT),
+    fails("gort_map_set_n", "m=map[str], keys={present, {NULL, 3}}, values=NULL",
+          ["f->m_str", "f->in.strs_present_null_second", "NULL", "2"], "GORT_EINVAL",
+          STR_NULL + SET_N_PRESENT + ', not the zero value'),
+    fails("gort_map_delete_n", "m=map[str], keys={present, {NULL, 3}}",
+          ["f->m_str", "f->in.strs_present_null_second", "2"], "GORT_EINVAL",
+          STR_READ_NULL + DELETE_N_FIRST),
+    fails("gort_map_delete_n", "m=map[str], keys={present, len MAX_ALLOC+1}",
+          ["f->m_str", "f->in.strs_present_long_second", "2"], "GORT_EOVERFLOW",
+          STR_READ_LONG + DELETE_N_FIRST),
+    succeeds("gort_map_set_n", "m=map[str], keys=NULL, n=0",
+             ["f->m_str", "NULL", "f->in.values", "0"], Expect("VALUE", value="0"),
+             'map.h: GORT_EINVAL for "NULL keys with n > 0"; "Returns how many entries were '
+             'added (0..n)"'),
+    succeeds("gort_map_set_n", "m=map[str], keys=NULL, values=NULL, n=0",
+             ["f->m_str", "NULL", "NULL", "0"], Expect("VALUE", value="0"),
+             'map.h: GORT_EINVAL for "NULL keys with n > 0"; "Returns how many entries were '
+             'added (0..n)"'),
+    succeeds("gort_map_delete_n", "m=map[str], keys=NULL, n=0", ["f->m_str", "NULL", "0"],
+             Expect("VALUE", value="0"),
+             'map.h (delete_n): GORT_EINVAL "as for gort_map_set_n" (NULL keys with n > 0); '
+             '"Returns how many entries were deleted (0..n)"'),
 ]
 
 # Legitimate NULLs left out of the all-bad call because the header does not say which

@@ -177,8 +177,10 @@ static void create_cases(void)
 static void fill_caller_memory(void)
 {
     tracked value = track(10, 400, 11), owned = track(12, 500, -1);
+    tracked values[2] = {track(13, 600, 14), track(-1, 601, 15)};
     fx.in = (bad_inputs){.word = 42, .key = 2, .words = {60, 61}};
     memcpy(&fx.in.value, &value, sizeof value);
+    memcpy(fx.in.values, values, sizeof values);
     fx.in.str = str_of("gamma");
     fx.in.str_null_bytes = (gort_str){NULL, 3};
     fx.in.str_too_long = (gort_str){"x", (size_t)GORT_MAX_ALLOC + 1};
@@ -186,6 +188,10 @@ static void fill_caller_memory(void)
     fx.in.strs_null_second[1] = fx.in.str_null_bytes;
     fx.in.strs_long_second[0] = fx.in.str;
     fx.in.strs_long_second[1] = fx.in.str_too_long;
+    fx.in.strs_present_null_second[0] = str_of(m_str_keys[0]);
+    fx.in.strs_present_null_second[1] = fx.in.str_null_bytes;
+    fx.in.strs_present_long_second[0] = str_of(m_str_keys[0]);
+    fx.in.strs_present_long_second[1] = fx.in.str_too_long;
     memset(&fx.out, SENTINEL, sizeof fx.out);
     memcpy(&fx.out.owned, &owned, sizeof owned);
     fx.out.heap_stats.struct_size = sizeof fx.out.heap_stats;
@@ -414,6 +420,9 @@ static const field_span in_fields[] = {
     FIELD(bad_inputs, str_too_long),
     FIELD(bad_inputs, strs_null_second),
     FIELD(bad_inputs, strs_long_second),
+    FIELD(bad_inputs, strs_present_null_second),
+    FIELD(bad_inputs, strs_present_long_second),
+    FIELD(bad_inputs, values),
 };
 
 static void check_memory(const char *what, const void *now, const void *before, size_t size,

@@ -20,9 +20,11 @@
  * full checks) run.
  *
  * Checked: len after every operation; every get/get_ptr/get_n (hits, misses with a zeroed
- * value, get_n's count);
- * stats consistency (shrink returning to small mode); full comparisons (iterate everything
- * once, look up every present key and some absent ones); and Go's iteration guarantees for
+ * value, get_n's count); set_n's count of new entries and delete_n's of deleted ones, the
+ * model having applied the batch pair by pair (a repeated key's later pair wins; a NaN key
+ * in a batch adds an entry, or deletes nothing); stats consistency (shrink returning to
+ * small mode, no table over 1024 slots); full comparisons (iterate everything once, look
+ * up every present key and some absent ones); and Go's iteration guarantees for
  * every live iterator while the maps change under it: a produced key was inserted and is
  * present now with its current value (so nothing deleted before it was reached, nothing from
  * before a clear); no incarnation of a key is produced twice; at the end, every entry present
@@ -42,7 +44,8 @@
 #define NAN_TAG 0x4e614e0000000000ull /* the value of NaN entry i is NAN_TAG | i */
 #define MIX_ODD 0x9e3779b97f4a7c15ull
 #define KEY_STR_MAX 48
-#define GET_N_MAX 128 /* keys per get_n batch, exclusive */
+#define GET_N_MAX 128    /* keys per get_n batch, exclusive */
+#define WRITE_N_MAX 2048 /* pairs per set_n batch, keys per delete_n batch, exclusive */
 
 enum key_kind { KIND_U64, KIND_STR, KIND_F64 };
 enum iter_state { ITER_UNUSED, ITER_LIVE, ITER_ENDED };
@@ -347,6 +350,11 @@ static void check_stats_shape(map_run *r, int slot, const gort_map_stats *s)
                         s->tables >= 1 && s->tables <= s->directory_len,
                     "map %d: directory of %zu entries at depth %zu over %zu tables", slot,
                     s->directory_len, s->global_depth, s->tables);
+        /* map.h: "tables of at most 1024 slots"; only keys whose hashes cannot be told
+         * apart could make one larger, and these keys' hashes can */
+        FUZZ_EXPECT(&r->ctx, s->capacity <= s->tables * 1024,
+                    "map %d: %zu slots in %zu tables, so a table has more than 1024", slot,
+                    s->capacity, s->tables);
     }
     FUZZ_EXPECT(&r->ctx, s->entries + s->tombstones <= s->capacity,
                 "map %d: %zu entries and %zu tombstones in %zu slots", slot, s->entries,
@@ -586,6 +594,142 @@ static void op_get_n(map_run *r)
                     index, m->present[index] ? "present" : "absent, the zero value");
     }
     r->work += (long)n;
+}
+
+/* ---- batched writes --------------------------------------------------------------------- */
+
+/* A set_n or delete_n batch as its operand bytes describe it. */
+typedef struct write_args {
+    int slot, variant;
+    size_t n, first, stride;
+    bool repeats;  /* odd positions repeat the key before them */
+    bool low_flag; /* flags bit 0: set_n, NULL values; delete_n, NaN keys among the keys */
+    uint8_t seed;  /* set_n's value seed */
+} write_args;
+
+/* The caller's side of a batch: keys and values (with their strings' bytes) and the
+ * arrays handed over. Static, as they are large; a run is single-threaded. */
+static struct batch_buffers {
+    cell keys[WRITE_N_MAX], values[WRITE_N_MAX];
+    _Alignas(16) unsigned char key_array[WRITE_N_MAX * sizeof(gort_str)];
+    _Alignas(16) unsigned char value_array[WRITE_N_MAX * sizeof(gort_str)];
+} batch;
+
+/* map, count (0..127: n, past the write pipeline's 16-key lookahead and more than a small
+ * map or a nearly full table has room for; 128 + k: n = 16k, up to 2032, more than a
+ * table of the largest size takes), first key, flags (bit 0: see low_flag; bit 1:
+ * repeats; bits 2-7: stride - 1). */
+static write_args take_write_args(map_run *r)
+{
+    write_args a = {.slot = take_map(r)};
+    uint8_t count = fuzz_u8(&r->in);
+    a.n = count < 128 ? count : (size_t)(count - 128) * 16;
+    a.first = take_key(r, &a.variant);
+    uint8_t flags = fuzz_u8(&r->in);
+    a.low_flag = flags & 1;
+    a.repeats = flags & 2;
+    a.stride = (size_t)(flags >> 2) + 1;
+    return a;
+}
+
+/* Key i of a batch: first + i * stride (wrapping around the universe, so long batches
+ * repeat keys too), or with repeats at an odd i the key before it, with the other variant
+ * (the other zero, for float keys). */
+static size_t write_key_index(const map_run *r, const write_args *a, size_t i, int *variant)
+{
+    bool repeat = a->repeats && (i & 1);
+    *variant = repeat ? !a->variant : a->variant;
+    return (a->first + (repeat ? i - 1 : i) * a->stride) % r->universe;
+}
+
+/* A quiet NaN with bits from i, for batches of float keys. */
+static uint64_t batch_nan_bits(size_t i)
+{
+    return 0x7ff8000000000000ull | (uint64_t)(i + 1) << 3;
+}
+
+/* Pair i of a set_n batch into *key and *value, and into the model at once, so that of
+ * two equal keys the later pair wins. With `nans`, every eighth pair is a NaN insert while
+ * the map has NaN indices left. Returns 1 if the pair adds an entry. */
+static int set_n_pair(map_run *r, const write_args *a, bool nans, size_t i, cell *key,
+                      cell *value)
+{
+    map_model *m = &r->maps[a->slot];
+    uint64_t v = a->low_flag ? 0 : fuzz_value(r->ctx.op, 3 + (unsigned)i, a->seed | 1);
+    size_t index;
+    int variant;
+    if (nans && i % 8 == 7 && m->nans < NAN_MAX) {
+        index = r->universe + m->nans++;
+        v = NAN_TAG | index;
+        key->as.u64 = batch_nan_bits(i);
+    } else {
+        index = write_key_index(r, a, i, &variant);
+        key_encode(r, index, variant, key);
+        if (r->kind == KIND_F64 && index == 0)
+            m->negative_zero = variant; /* a new key or an overwrite: the pair's sign */
+    }
+    value_encode(r, v, value);
+    int added = !m->present[index];
+    model_put(r, a->slot, index, v);
+    return added;
+}
+
+/* set_n: take_write_args's operands (flags bit 0: values NULL, the zero values), value
+ * seed (bit 7, float keys: NaN inserts). The pairs go to the map in one call and to the
+ * model one by one; the count of new entries must be the model's. */
+static void op_set_n(map_run *r)
+{
+    write_args a = take_write_args(r);
+    a.seed = fuzz_u8(&r->in);
+    bool nans = r->kind == KIND_F64 && !a.low_flag && (a.seed & 0x80);
+    size_t size = r->kind == KIND_STR ? sizeof(gort_str) : 8;
+    int64_t want = 0;
+    for (size_t i = 0; i < a.n; i++) {
+        want += set_n_pair(r, &a, nans, i, &batch.keys[i], &batch.values[i]);
+        memcpy(batch.key_array + i * size, &batch.keys[i].as, size);
+        memcpy(batch.value_array + i * size, &batch.values[i].as, size);
+    }
+    int64_t got = gort_map_set_n(r->maps[a.slot].handle, batch.key_array,
+                                 a.low_flag ? NULL : batch.value_array, a.n);
+    fuzz_scrub(batch.keys, a.n * sizeof(cell));
+    fuzz_scrub(batch.values, a.n * sizeof(cell));
+    fuzz_scrub(batch.key_array, a.n * size);
+    fuzz_scrub(batch.value_array, a.n * size);
+    FUZZ_EXPECT(&r->ctx, got == want, "map %d: set_n of %zu pairs returned %lld, model %lld",
+                a.slot, a.n, (long long)got, (long long)want);
+    model_wrote(r, a.slot);
+    r->work += (long)a.n;
+}
+
+/* delete_n: take_write_args's operands (flags bit 0, float keys: every eighth key is a
+ * NaN, which deletes nothing). The model deletes the keys one by one, so a repeated key
+ * counts once; the count must be the model's. */
+static void op_delete_n(map_run *r)
+{
+    write_args a = take_write_args(r);
+    map_model *m = &r->maps[a.slot];
+    bool nans = r->kind == KIND_F64 && a.low_flag;
+    size_t size = r->kind == KIND_STR ? sizeof(gort_str) : 8;
+    int64_t want = 0;
+    for (size_t i = 0; i < a.n; i++) {
+        int variant;
+        size_t index = write_key_index(r, &a, i, &variant);
+        if (nans && i % 8 == 7) {
+            batch.keys[i].as.u64 = batch_nan_bits(i);
+        } else {
+            key_encode(r, index, variant, &batch.keys[i]);
+            want += m->present[index];
+            model_delete(r, a.slot, index);
+        }
+        memcpy(batch.key_array + i * size, &batch.keys[i].as, size);
+    }
+    int64_t got = gort_map_delete_n(m->handle, batch.key_array, a.n);
+    fuzz_scrub(batch.keys, a.n * sizeof(cell));
+    fuzz_scrub(batch.key_array, a.n * size);
+    FUZZ_EXPECT(&r->ctx, got == want, "map %d: delete_n of %zu keys returned %lld, model %lld",
+                a.slot, a.n, (long long)got, (long long)want);
+    model_wrote(r, a.slot);
+    r->work += (long)a.n;
 }
 
 /* delete: map, key (a missing key is a no-op). */
@@ -854,6 +998,8 @@ static const map_op map_ops[] = {
     {"iter_delete", op_iter_delete},
     {"iter_finish", op_iter_finish},
     {"get_n", op_get_n},
+    {"set_n", op_set_n},
+    {"delete_n", op_delete_n},
 };
 
 #define N_MAP_OPS (sizeof map_ops / sizeof map_ops[0])

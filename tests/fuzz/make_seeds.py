@@ -220,6 +220,22 @@ class MapProgram(Program):
         flags = (stride - 1) << 2 | (0 if values else 1) | (0 if found else 2)
         return self.op('get_n', m, n, self.key(first, variant), flags)
 
+    @staticmethod
+    def batch_count(n):
+        """set_n/delete_n's count byte: n itself up to 127, 128 + n / 16 for wide ones."""
+        assert n < 128 or (n % 16 == 0 and n <= 127 * 16), n
+        return n if n < 128 else 128 + n // 16
+
+    def set_n(self, m, n, first, stride=1, variant=0, zero_values=False, repeats=False,
+              seed=5, nans=False):
+        flags = (stride - 1) << 2 | (1 if zero_values else 0) | (2 if repeats else 0)
+        return self.op('set_n', m, self.batch_count(n), self.key(first, variant), flags,
+                       seed | (0x80 if nans else 0))
+
+    def delete_n(self, m, n, first, stride=1, variant=0, repeats=False, nans=False):
+        flags = (stride - 1) << 2 | (1 if nans else 0) | (2 if repeats else 0)
+        return self.op('delete_n', m, self.batch_count(n), self.key(first, variant), flags)
+
     def bulk_set(self, m, first, count, seed=3):
         return self.op('bulk_set', m, self.key(first), count // 8, seed)
 
@@ -352,6 +368,53 @@ def map_seeds():
     p.set(0, 0, 5, variant=0).op('set_nan', 0, 1).get_n(0, 8, 0, variant=1)
     p.set(0, 0, 6, variant=1).get_n(0, 8, 0).bulk_set(0, 0, 64).get_n(0, 31, 1, stride=2)
     seeds['f64-get-n'] = p
+
+    p = MapProgram(U64, 4096)  # batched writes: small mode, tables grown and split, emptied
+    p.set_n(0, 0, 0).delete_n(0, 0, 0).delete_n(0, 20, 0)  # empty batches, an empty map
+    p.set_n(0, 5, 0).set_n(0, 8, 2, repeats=True).op('stats', 0)  # overwrites: stays small
+    p.delete_n(0, 3, 2, stride=2).op('check', 0)  # small mode: the last key counts too
+    p.set_n(0, 9, 0).op('stats', 0).set_n(0, 40, 100, repeats=True)  # into a table
+    p.op('check', 0)  # of two equal keys, the later pair's value
+    for i in range(32):  # 127-pair batches until tables split and the directory doubles
+        p.set_n(0, 127, 200 + 127 * i, seed=i + 1)
+    p.op('stats', 0).set_n(0, 127, 200, stride=2).set_n(0, 127, 300, zero_values=True)
+    p.get_n(0, 127, 200, stride=3).op('stats', 0)
+    p.delete_n(0, 127, 1000, repeats=True).delete_n(0, 127, 0, stride=31).op('check', 0)
+    p.op('clone', 0, 1).set_n(1, 127, 4000).delete_n(0, 127, 4000, stride=5)
+    p.op('iter_init', 0, 0).op('iter_next', 0, 3).set_n(0, 127, 1, stride=17)
+    p.delete_n(0, 127, 500, stride=9).op('iter_next_n', 0, 31, 0).drain(0, 150)
+    p.op('renew', 2, 7).set_n(2, 127, 0, stride=64).op('stats', 2)  # presized: no growth
+    p.set_n(2, 127, 3, stride=7, repeats=True).delete_n(2, 127, 0, stride=64)
+    p.delete_n(2, 127, 3, stride=7).op('stats', 2)  # emptied in the middle of a batch
+    for i in range(36):
+        p.delete_n(1, 127, 127 * i)
+    p.op('check', 1).op('shrink', 1).op('check', 0)
+    seeds['set-n'] = p
+
+    p = MapProgram(MSTR, 256)  # batched str writes: copies, repeats, deletes under iterators
+    p.set_n(0, 6, 0, repeats=True).set_n(0, 6, 0, zero_values=True).get_n(0, 8, 0)
+    p.bulk_set(0, 10, 8).op('iter_init', 0, 0).op('iter_next', 0, 2)
+    p.set_n(0, 127, 20, repeats=True).op('check', 0)  # grows under the iterator
+    p.set_n(0, 127, 60, stride=3)
+    p.delete_n(0, 127, 0, repeats=True).op('iter_next', 0, 15).delete_n(0, 60, 100, stride=2)
+    p.drain(0, 20).op('clone', 0, 1).delete_n(1, 127, 0).op('check', 1)
+    p.op('iter_init', 1, 0).op('iter_next', 1, 1).set_n(0, 100, 0, stride=5).drain(1, 10)
+    p.op('check', 0)
+    seeds['str-set-n'] = p
+
+    p = MapProgram(F64, 64)  # batched float writes: the later of +0 and -0 is stored; NaNs
+    p.set_n(0, 2, 0, repeats=True).get(0, 0).op('iter_init', 0, 0).drain(0, 1)
+    p.set_n(0, 4, 0, variant=1, repeats=True).op('check', 0)
+    p.set_n(0, 64, 0, nans=True).set_n(0, 127, 1, stride=3, nans=True, repeats=True)
+    p.delete_n(0, 64, 0, nans=True).delete_n(0, 64, 0, variant=1, repeats=True)
+    p.set_n(0, 16, 0, zero_values=True, nans=True).op('iter_init', 1, 0).op('clear', 0)
+    p.set_n(0, 16, 0, nans=True).drain(1, 2).op('check', 0)
+    seeds['f64-set-n'] = p
+
+    # One batch of 2032 new keys into an empty table (found by libFuzzer): the reservation
+    # split the full 1024-slot table by its entries alone, found one side empty, and grew
+    # it past the maximum for good; the batch's own keys must count.
+    seeds['f64-wide-set-n'] = MapProgram(F64, 4096, hint=8, salt=10).set_n(1, 2032, 0)
     return seeds
 
 
