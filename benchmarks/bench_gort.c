@@ -147,6 +147,10 @@ static gort_type *user_u64_type(void)
     return type;
 }
 
+/* The *_batch workloads take BENCH_BATCH keys per call of gort_map_get_n, set_n,
+ * delete_n or iter_next_n: the same work as the one-call-per-key rows. */
+#define BENCH_BATCH 256
+
 /* m[keys[i]] = i for i in [0, n), in order: the insert rows' timed loop, and the
  * untimed set-up of the others. */
 static int map_fill(gort_map *m, const uint64_t *keys, uint64_t n)
@@ -155,6 +159,21 @@ static int map_fill(gort_map *m, const uint64_t *keys, uint64_t n)
     for (uint64_t i = 0; i < n && status == GORT_OK; i++)
         status = gort_map_set(m, &keys[i], &i);
     return status;
+}
+
+/* map_fill with one gort_map_set_n per BENCH_BATCH pairs (keys key_size bytes apart). */
+static int map_fill_batched(gort_map *m, const void *keys, size_t key_size, uint64_t n)
+{
+    for (uint64_t j = 0; j < n; j += BENCH_BATCH) {
+        uint64_t values[BENCH_BATCH];
+        size_t count = n - j < BENCH_BATCH ? (size_t)(n - j) : BENCH_BATCH;
+        for (size_t k = 0; k < count; k++)
+            values[k] = j + k;
+        int64_t added = gort_map_set_n(m, (const char *)keys + j * key_size, values, count);
+        if (added < 0)
+            return (int)added;
+    }
+    return GORT_OK;
 }
 
 /* A new map with key_type keys in `heap` (NULL: the default one), no hint, holding
@@ -208,10 +227,6 @@ static int map_checksum_entries(gort_map *m, uint64_t (*key_number)(const void *
     *out = sum;
     return status;
 }
-
-/* The *_batch workloads look keys up BENCH_BATCH at a time through gort_map_get_n (and
- * iterate through gort_map_iter_next_n): the same work as the one-call-per-key rows. */
-#define BENCH_BATCH 256
 
 /* Looks up the n keys at `keys` (key_size bytes apart, each map value a uint64) with one
  * gort_map_get per key; adds how many were present to *found and the values read (zero
@@ -269,8 +284,9 @@ static int map_lookup_all(const gort_map *m, const uint64_t *keys, uint64_t n, i
 }
 
 /* map_insert_1m / map_insert_presized_1m / map_insert_1m_custom: m[keys[i]] = i,
- * i in [0, n), into make(map[key_type]uint64, hint). */
-static int map_insert_hinted(uint64_t n, gort_type *key_type, size_t hint, bench_sample *out)
+ * i in [0, n), into make(map[key_type]uint64, hint) (with `batch`, through set_n). */
+static int map_insert_hinted(uint64_t n, gort_type *key_type, size_t hint, int batch,
+                             bench_sample *out)
 {
     const bench_map_input *in = bench_map_input_get(n);
     gort_map *m = NULL;
@@ -281,7 +297,7 @@ static int map_insert_hinted(uint64_t n, gort_type *key_type, size_t hint, bench
         return gort_failed("gort_map_create", status);
 
     uint64_t t0 = bench_now_ns();
-    status = map_fill(m, in->keys, n);
+    status = batch ? map_fill_batched(m, in->keys, sizeof *in->keys, n) : map_fill(m, in->keys, n);
     uint64_t t1 = bench_now_ns();
 
     if (status == GORT_OK) {
@@ -294,17 +310,27 @@ static int map_insert_hinted(uint64_t n, gort_type *key_type, size_t hint, bench
 
 static int map_insert(uint64_t n, bench_sample *out)
 {
-    return map_insert_hinted(n, u64_type(), 0, out);
+    return map_insert_hinted(n, u64_type(), 0, 0, out);
+}
+
+static int map_insert_batch(uint64_t n, bench_sample *out)
+{
+    return map_insert_hinted(n, u64_type(), 0, 1, out);
 }
 
 static int map_insert_presized(uint64_t n, bench_sample *out)
 {
-    return map_insert_hinted(n, u64_type(), (size_t)n, out);
+    return map_insert_hinted(n, u64_type(), (size_t)n, 0, out);
+}
+
+static int map_insert_presized_batch(uint64_t n, bench_sample *out)
+{
+    return map_insert_hinted(n, u64_type(), (size_t)n, 1, out);
 }
 
 static int map_insert_custom(uint64_t n, bench_sample *out)
 {
-    return map_insert_hinted(n, user_u64_type(), 0, out);
+    return map_insert_hinted(n, user_u64_type(), 0, 0, out);
 }
 
 /* map_hit_1m (present = 1): look up every key in shuffled order; checksum = found + sum
@@ -362,9 +388,22 @@ static int map_hit_custom(uint64_t n, bench_sample *out)
     return map_lookup_row(n, user_u64_type(), 1, 0, out);
 }
 
-/* map_delete_1m: delete every key in shuffled order; checksum = len before - len after,
- * plus, looked up untimed afterwards, the keys not found + the values read (zero). */
-static int map_delete(uint64_t n, bench_sample *out)
+/* delete every key of keys[0, n) from m, BENCH_BATCH per gort_map_delete_n call. */
+static int map_delete_batched(gort_map *m, const uint64_t *keys, uint64_t n)
+{
+    for (uint64_t j = 0; j < n; j += BENCH_BATCH) {
+        size_t count = n - j < BENCH_BATCH ? (size_t)(n - j) : BENCH_BATCH;
+        int64_t deleted = gort_map_delete_n(m, keys + j, count);
+        if (deleted < 0)
+            return (int)deleted;
+    }
+    return GORT_OK;
+}
+
+/* map_delete_1m: delete every key in shuffled order (with `batch`, through delete_n);
+ * checksum = len before - len after, plus, looked up untimed afterwards, the keys not
+ * found + the values read (zero). */
+static int map_delete_row(uint64_t n, int batch, bench_sample *out)
 {
     const bench_map_input *in = bench_map_input_get(n);
     gort_map *m = NULL;
@@ -374,11 +413,13 @@ static int map_delete(uint64_t n, bench_sample *out)
     size_t len_before = gort_map_len(m);
 
     uint64_t t0 = bench_now_ns();
-    for (uint64_t j = 0; j < n && status == GORT_OK; j++)
+    if (batch)
+        status = map_delete_batched(m, in->shuffled, n);
+    for (uint64_t j = 0; !batch && j < n && status == GORT_OK; j++)
         status = gort_map_delete(m, &in->shuffled[j]);
     uint64_t t1 = bench_now_ns();
 
-    const char *failed = "gort_map_delete";
+    const char *failed = batch ? "gort_map_delete_n" : "gort_map_delete";
     uint64_t left = 0, sum = 0;
     if (status == GORT_OK) {
         failed = "gort_map_get";
@@ -388,6 +429,16 @@ static int map_delete(uint64_t n, bench_sample *out)
     out->checksum = (uint64_t)(len_before - gort_map_len(m)) + (n - left) + sum;
     gort_map_release(m);
     return status == GORT_OK ? 0 : gort_failed(failed, status);
+}
+
+static int map_delete(uint64_t n, bench_sample *out)
+{
+    return map_delete_row(n, 0, out);
+}
+
+static int map_delete_batch(uint64_t n, bench_sample *out)
+{
+    return map_delete_row(n, 1, out);
 }
 
 /* map_iter_1m: for _, v := range m { sum += v }; checksum = entries produced + sum.
@@ -473,12 +524,34 @@ static int map_hit_1k_batch(uint64_t n, bench_sample *out)
     return map_hit_1k_row(n, 1, out);
 }
 
+/* churn_one's 8 inserts and 8 lookups as one gort_map_set_n and one gort_map_get_n. */
+static int churn_batched(gort_map *m, const uint64_t *pool, uint64_t base, uint64_t *checksum)
+{
+    uint64_t values[BENCH_CHURN_KEYS];
+    for (uint64_t t = 0; t < BENCH_CHURN_KEYS; t++)
+        values[t] = base + t;
+    int64_t got = gort_map_set_n(m, &pool[base], values, BENCH_CHURN_KEYS);
+    if (got >= 0)
+        got = gort_map_get_n(m, &pool[base], BENCH_CHURN_KEYS, values, NULL);
+    if (got < 0)
+        return (int)got;
+    *checksum += (uint64_t)got;
+    for (uint64_t t = 0; t < BENCH_CHURN_KEYS; t++)
+        *checksum += values[t];
+    return GORT_OK;
+}
+
 /* One map of map_small_churn: make, insert pool[base + t] -> base + t (t < 8), look
  * the 8 keys up (adding found + value to *checksum), release. */
-static int churn_one(const uint64_t *pool, uint64_t base, uint64_t *checksum)
+static int churn_one(const uint64_t *pool, uint64_t base, int batch, uint64_t *checksum)
 {
     gort_map *m = NULL;
     int status = gort_map_create(u64_type(), u64_type(), 0, NULL, &m);
+    if (batch && status == GORT_OK) {
+        status = churn_batched(m, pool, base, checksum);
+        gort_map_release(m);
+        return status;
+    }
     for (uint64_t idx = base; idx < base + BENCH_CHURN_KEYS && status == GORT_OK; idx++)
         status = gort_map_set(m, &pool[idx], &idx);
     for (uint64_t idx = base; idx < base + BENCH_CHURN_KEYS && status == GORT_OK; idx++) {
@@ -493,7 +566,7 @@ static int churn_one(const uint64_t *pool, uint64_t base, uint64_t *checksum)
 
 /* map_small_churn: n x (create, insert 8, look up 8, destroy); map i uses the 8 keys at
  * (8 i) % 4096 of a 4,096-key pool. */
-static int map_small_churn(uint64_t n, bench_sample *out)
+static int map_small_churn_row(uint64_t n, int batch, bench_sample *out)
 {
     const bench_map_input *pool = bench_map_input_get(BENCH_CHURN_POOL);
     uint64_t checksum = 0;
@@ -503,7 +576,8 @@ static int map_small_churn(uint64_t n, bench_sample *out)
 
     uint64_t t0 = bench_now_ns();
     for (uint64_t i = 0; i < n && status == GORT_OK; i++)
-        status = churn_one(pool->keys, (i * BENCH_CHURN_KEYS) % BENCH_CHURN_POOL, &checksum);
+        status = churn_one(pool->keys, (i * BENCH_CHURN_KEYS) % BENCH_CHURN_POOL, batch,
+                           &checksum);
     uint64_t t1 = bench_now_ns();
 
     if (status != GORT_OK)
@@ -511,6 +585,16 @@ static int map_small_churn(uint64_t n, bench_sample *out)
     out->value = bench_ns_per_op(t0, t1, n);
     out->checksum = checksum;
     return 0;
+}
+
+static int map_small_churn(uint64_t n, bench_sample *out)
+{
+    return map_small_churn_row(n, 0, out);
+}
+
+static int map_small_churn_batch(uint64_t n, bench_sample *out)
+{
+    return map_small_churn_row(n, 1, out);
 }
 
 /* The str rows' keys as gort_str: strs[i] is key i's 16 hex digits (in in->hex, which
@@ -547,7 +631,7 @@ static int str_map_fill(gort_map *m, const gort_str *strs, uint64_t n)
 
 /* map_str_insert_1m (lookup = 0): insert the n hex keys into an empty map (no hint);
  * map_str_lookup_1m (lookup = 1): then look all of them up in shuffled order
- * (checksum = found + sum of values). */
+ * (checksum = found + sum of values). `batch` times set_n or get_n. */
 static int str_map_row(uint64_t n, int lookup, int batch, bench_sample *out)
 {
     const bench_map_input *in = bench_map_input_get(n);
@@ -560,7 +644,8 @@ static int str_map_row(uint64_t n, int lookup, int batch, bench_sample *out)
 
     if (status == GORT_OK) {
         t0 = bench_now_ns();
-        status = str_map_fill(m, strs, n);
+        status = batch && !lookup ? map_fill_batched(m, strs, sizeof *strs, n)
+                                  : str_map_fill(m, strs, n);
         t1 = bench_now_ns();
     }
     if (status == GORT_OK && lookup) {
@@ -581,6 +666,11 @@ static int str_map_row(uint64_t n, int lookup, int batch, bench_sample *out)
 static int map_str_insert(uint64_t n, bench_sample *out)
 {
     return str_map_row(n, 0, 0, out);
+}
+
+static int map_str_insert_batch(uint64_t n, bench_sample *out)
+{
+    return str_map_row(n, 0, 1, out);
 }
 
 static int map_str_lookup(uint64_t n, bench_sample *out)
@@ -882,18 +972,23 @@ static const bench_workload workloads[] = {
     {"slice_append_int_10m", slice_append_int},
     {"slice_append_struct64_1m", slice_append_struct64},
     {"map_insert_1m", map_insert},
+    {"map_insert_1m_batch", map_insert_batch},
     {"map_insert_presized_1m", map_insert_presized},
+    {"map_insert_presized_1m_batch", map_insert_presized_batch},
     {"map_hit_1m", map_hit},
     {"map_hit_1m_batch", map_hit_batch},
     {"map_miss_1m", map_miss},
     {"map_miss_1m_batch", map_miss_batch},
     {"map_delete_1m", map_delete},
+    {"map_delete_1m_batch", map_delete_batch},
     {"map_iter_1m", map_iter},
     {"map_iter_1m_batch", map_iter_batch},
     {"map_hit_1k", map_hit_1k},
     {"map_hit_1k_batch", map_hit_1k_batch},
     {"map_small_churn", map_small_churn},
+    {"map_small_churn_batch", map_small_churn_batch},
     {"map_str_insert_1m", map_str_insert},
+    {"map_str_insert_1m_batch", map_str_insert_batch},
     {"map_str_lookup_1m", map_str_lookup},
     {"map_str_lookup_1m_batch", map_str_lookup_batch},
     {"map_mem_1m", map_mem},

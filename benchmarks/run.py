@@ -213,14 +213,21 @@ GLIB_INT64_NOTE = "g_int64_hash: stores a pointer to each key, which stays in th
 
 
 # Rows libgort also runs through its batch calls (workload "<row>_batch", 256 keys or
-# entries per call): the same work with one FFI crossing per batch instead of per key.
+# entries per call unless noted): the same work with one FFI crossing per batch
+# instead of per key.
 BATCH_LABELS = {
+    "map_insert_1m": "libgort gort_map_set_n",
+    "map_insert_presized_1m": "libgort gort_map_set_n",
     "map_hit_1m": "libgort gort_map_get_n",
     "map_miss_1m": "libgort gort_map_get_n",
+    "map_delete_1m": "libgort gort_map_delete_n",
     "map_hit_1k": "libgort gort_map_get_n",
+    "map_small_churn": "libgort gort_map_set_n + get_n",
+    "map_str_insert_1m": "libgort gort_map_set_n",
     "map_str_lookup_1m": "libgort gort_map_get_n",
     "map_iter_1m": "libgort gort_map_iter_next_n",
 }
+BATCH_NOTES = {"map_small_churn": "one call for the 8 inserts, one for the 8 lookups"}
 
 
 def map_impls(row: str, kind: str = "u64") -> List[Impl]:
@@ -236,7 +243,8 @@ def map_impls(row: str, kind: str = "u64") -> List[Impl]:
                "churn": "escape analysis may put each map's header and bucket on the stack",
                "mem": "HeapAlloc after runtime.GC()"}.get(kind, "")
     mem = kind == "mem"
-    batch = [Impl("gort", BATCH_LABELS[row], f"{row}_batch", note="256 per call")
+    batch = [Impl("gort", BATCH_LABELS[row], f"{row}_batch",
+                  note=BATCH_NOTES.get(row, "256 per call"))
              ] if row in BATCH_LABELS else []
     return [
         Impl("gort", "libgort gort_map",
