@@ -1254,7 +1254,11 @@ static void batch_put_table(gort_map *m, const struct write_batch *b, size_t i)
     }
 }
 
-static void prefetch_home(const gort_map *m, uint64_t h)
+/* Asks for every line of h's home group. Inline by force: GCC finds that a function
+ * doing nothing but prefetch has no side effects and drops every call to it (measured:
+ * set_n's fill ran without a single prefetch, 90 ns per presized insert instead of 44). */
+static inline __attribute__((always_inline)) void prefetch_home(const gort_map *m,
+                                                           uint64_t h)
 {
     const struct map_dir_entry *e = &m->dir[dir_index(m, h)];
     group_prefetch_all(&m->layout, entry_group(&m->layout, e, probe_start(&e->geom, h).group));
