@@ -1632,42 +1632,58 @@ static void check_set_n_family(const key_family *f, uint64_t entries, rng *r)
     free(keys), free(text), free(values);
 }
 
-TEST(set_n_agrees_with_set_for_every_key_kind)
+/* The key kinds the batched-write tests run: every builtin path, a custom equality,
+ * keys and values stored out of line (200 bytes), and a hash that tells no key apart. */
+typedef struct write_families {
+    gort_type *made[4]; /* released by write_families_release */
+    key_family family[8];
+} write_families;
+
+static write_families write_families_make(void)
 {
-    gort_type_desc desc = {.struct_size = sizeof desc, .size = sizeof(name_key),
-                           .align = 8, .hash = name_hash, .equal = name_equal};
-    gort_type *name_type = NULL, *big = bytes_type(200, 8); /* big keys and values: indirect */
-    CHECK_OK(gort_type_create(&desc, &name_type));
-    gort_type *big_custom = NULL, *constant = NULL;
-    CHECK_OK(gort_type_create(&(gort_type_desc){.struct_size = sizeof desc, .size = 200,
-                                                .align = 8, .hash = first_word_hash,
-                                                .equal = first_word_equal},
-                              &big_custom));
-    CHECK_OK(gort_type_create(&(gort_type_desc){.struct_size = sizeof desc, .size = 8,
-                                                .align = 8, .hash = constant_hash,
-                                                .equal = word_equal},
-                              &constant));
-    const key_family families[] = {
+    gort_type_desc name = {.struct_size = sizeof name, .size = sizeof(name_key), .align = 8,
+                           .hash = name_hash, .equal = name_equal};
+    gort_type_desc big_custom = {.struct_size = sizeof big_custom, .size = 200, .align = 8,
+                                 .hash = first_word_hash, .equal = first_word_equal};
+    gort_type_desc constant = {.struct_size = sizeof constant, .size = 8, .align = 8,
+                               .hash = constant_hash, .equal = word_equal};
+    write_families w = {.made = {bytes_type(200, 8)}};
+    CHECK_OK(gort_type_create(&name, &w.made[1]));
+    CHECK_OK(gort_type_create(&big_custom, &w.made[2]));
+    CHECK_OK(gort_type_create(&constant, &w.made[3]));
+    gort_type *big = w.made[0];
+    const key_family family[] = {
         {"uint64", u64_type(), u64_type(), u64_key},
         {"uint32", gort_type_builtin(GORT_KIND_U32), u64_type(), u32_key},
         {"str", str_type(), u64_type(), str_key},
         {"float64", gort_type_builtin(GORT_KIND_F64), u64_type(), f64_key},
-        {"custom", name_type, u64_type(), custom_key},
+        {"custom", w.made[1], u64_type(), custom_key},
         {"200-byte", big, big, big_key},
-        {"200-byte custom", big_custom, big, big_custom_key},
-        {"constant hash", constant, u64_type(), constant_hash_key},
+        {"200-byte custom", w.made[2], big, big_custom_key},
+        {"constant hash", w.made[3], u64_type(), constant_hash_key},
     };
+    _Static_assert(sizeof family == sizeof w.family, "write_families.family size");
+    memcpy(w.family, family, sizeof family);
+    return w;
+}
+
+static void write_families_release(write_families *w)
+{
+    for (size_t i = 0; i < HARNESS_COUNT(w->made); i++)
+        gort_type_release(w->made[i]);
+}
+
+TEST(set_n_agrees_with_set_for_every_key_kind)
+{
+    write_families w = write_families_make();
     static const uint64_t sizes[] = {0, 6, 5000}; /* empty, small, several tables */
     rng r = {4};
     uint64_t blocks = live_blocks(NULL);
-    for (size_t f = 0; f < HARNESS_COUNT(families); f++)
+    for (size_t f = 0; f < HARNESS_COUNT(w.family); f++)
         for (size_t s = 0; s < HARNESS_COUNT(sizes); s++)
-            check_set_n_family(&families[f], sizes[s], &r);
+            check_set_n_family(&w.family[f], sizes[s], &r);
     CHECK_EQ_U64(live_blocks(NULL), blocks); /* strings and indirect blocks all freed */
-    gort_type_release(name_type);
-    gort_type_release(big);
-    gort_type_release(big_custom);
-    gort_type_release(constant);
+    write_families_release(&w);
 }
 
 TEST(set_n_applies_pairs_in_order_and_counts_each_new_key_once)
@@ -2317,40 +2333,15 @@ static void check_delete_n_family(const key_family *f, uint64_t entries, rng *r)
 
 TEST(delete_n_agrees_with_delete_in_small_and_table_mode)
 {
-    gort_type_desc desc = {.struct_size = sizeof desc, .size = sizeof(name_key),
-                           .align = 8, .hash = name_hash, .equal = name_equal};
-    gort_type *name_type = NULL, *big = bytes_type(200, 8);
-    CHECK_OK(gort_type_create(&desc, &name_type));
-    gort_type *big_custom = NULL, *constant = NULL;
-    CHECK_OK(gort_type_create(&(gort_type_desc){.struct_size = sizeof desc, .size = 200,
-                                                .align = 8, .hash = first_word_hash,
-                                                .equal = first_word_equal},
-                              &big_custom));
-    CHECK_OK(gort_type_create(&(gort_type_desc){.struct_size = sizeof desc, .size = 8,
-                                                .align = 8, .hash = constant_hash,
-                                                .equal = word_equal},
-                              &constant));
-    const key_family families[] = {
-        {"uint64", u64_type(), u64_type(), u64_key},
-        {"uint32", gort_type_builtin(GORT_KIND_U32), u64_type(), u32_key},
-        {"str", str_type(), u64_type(), str_key},
-        {"float64", gort_type_builtin(GORT_KIND_F64), u64_type(), f64_key},
-        {"custom", name_type, u64_type(), custom_key},
-        {"200-byte", big, big, big_key},
-        {"200-byte custom", big_custom, big, big_custom_key},
-        {"constant hash", constant, u64_type(), constant_hash_key},
-    };
+    write_families w = write_families_make();
     static const uint64_t sizes[] = {6, 8, 5000}; /* small, full small, several tables */
     rng r = {5};
     uint64_t blocks = live_blocks(NULL);
-    for (size_t f = 0; f < HARNESS_COUNT(families); f++)
+    for (size_t f = 0; f < HARNESS_COUNT(w.family); f++)
         for (size_t s = 0; s < HARNESS_COUNT(sizes); s++)
-            check_delete_n_family(&families[f], sizes[s], &r);
+            check_delete_n_family(&w.family[f], sizes[s], &r);
     CHECK_EQ_U64(live_blocks(NULL), blocks);
-    gort_type_release(name_type);
-    gort_type_release(big);
-    gort_type_release(big_custom);
-    gort_type_release(constant);
+    write_families_release(&w);
 }
 
 TEST(delete_n_of_every_key_empties_the_map_and_leaves_it_usable)

@@ -332,8 +332,6 @@ static bool key_owns(const struct map_layout *lay, const gort_type *key)
     return key->owns_refs || lay->key_indirect;
 }
 
-/* Defers a key drop while a retired table may still hold a copy of the slot: an
- * iterator reading that copy hashes and compares the key. */
 static struct map_grave *grave_alloc(gort_map *m)
 {
     return gort__alloc(m->heap, sizeof(struct map_grave) + key_storage_size(&m->layout),
@@ -346,6 +344,8 @@ static void grave_free(gort_map *m, struct map_grave *grave)
                _Alignof(max_align_t));
 }
 
+/* Defers a key drop while a retired table may still hold a copy of the slot: an
+ * iterator reading that copy hashes and compares the key. */
 static int bury_key(gort_map *m, char *slot)
 {
     size_t storage = key_storage_size(&m->layout);
@@ -668,8 +668,7 @@ lookup_emit(const gort_map *m, struct lookup_batch *b, size_t i, const char *slo
 /* The home group of the key in ring slot r (its hash and directory entry are there). */
 static inline char *lookup_home(const gort_map *m, const struct lookup_batch *b, size_t r)
 {
-    const struct map_dir_entry *e = b->entry[r];
-    return entry_group(&m->layout, e, probe_start(&e->geom, b->hash[r]).group);
+    return home_group(&m->layout, b->entry[r], b->hash[r]);
 }
 
 static inline __attribute__((always_inline)) void
@@ -796,7 +795,7 @@ static int small_to_table(gort_map *m)
         gort__free(m->heap, dir, sizeof *dir, DIR_ALIGN);
         return GORT_ENOMEM;
     }
-    gort__table_each(m, m->small, gort__table_move_entry, t);
+    gort__table_move_all(m, m->small, t);
     dir[0] = dir_entry(t);
     gort__map_count_bytes(m, sizeof *dir, 0);
     struct map_table *small = m->small;
@@ -849,7 +848,7 @@ static char *table_claim(gort_map *m, const void *key, uint64_t h,
             return slot;
         }
         gort__table_prune(m, t);
-        if (t->growth_left == 0 && (*status = gort__table_rehash(m, t)) != GORT_OK)
+        if (t->growth_left == 0 && (*status = gort__table_rehash(m, t, 0)) != GORT_OK)
             return NULL;
     }
 }
@@ -1129,11 +1128,10 @@ static int64_t tables_short_of_room(gort_map *m, const struct write_batch *b,
         if (t->batch_need > t->growth_left)
             gort__table_prune(m, t);
         if (t->batch_need > t->growth_left && count >= 0) {
-            if (!*short_of)
-                *short_of = scratch_alloc(m, m->dir_len, sizeof **short_of,
-                                          _Alignof(void *), false);
-            count = *short_of ? count : GORT_ENOMEM;
-            if (*short_of)
+            if (!*short_of && !(*short_of = scratch_alloc(m, m->dir_len, sizeof **short_of,
+                                                          _Alignof(void *), false)))
+                count = GORT_ENOMEM; /* go on: every count must return to 0 */
+            else
                 (*short_of)[count++] = t; /* at most one per table: dir_len bounds them */
         }
         t->batch_need = 0; /* this table is decided */
@@ -1141,9 +1139,9 @@ static int64_t tables_short_of_room(gort_map *m, const struct write_batch *b,
     return count;
 }
 
-/* Marks in each short table's batch_need the split sides its new keys take (bits 0 and
- * 1, over a mark bit): a nearly empty table has no entries to tell apart, but the keys
- * on their way may be. */
+/* Marks each short table's batch_need (nonzero: find_new_keys looks its keys up) with
+ * the split sides its new keys take (bits 0 and 1): a nearly empty table has no entries
+ * to tell apart, but the keys on their way may be. */
 static void mark_incoming_sides(gort_map *m, const struct write_batch *b,
                                 struct map_table **short_of, int64_t count)
 {
@@ -1167,20 +1165,16 @@ static int reserve_tables(gort_map *m, struct write_batch *b)
         struct map_table **short_of = NULL;
         int64_t count = tables_short_of_room(m, b, &short_of);
         int status = count < 0 ? (int)count : GORT_OK;
-        if (count > 0 && !b->is_new) { /* count the short ones again, exactly */
-            for (int64_t k = 0; k < count; k++)
-                short_of[k]->batch_need = 1;
-            status = find_new_keys(m, b, true);
-            for (int64_t k = 0; k < count; k++)
-                short_of[k]->batch_need = 0;
-        } else if (count > 0) {
+        bool recount = count > 0 && !b->is_new; /* count the short ones again, exactly */
+        if (count > 0)
             mark_incoming_sides(m, b, short_of, count);
-            for (int64_t k = 0; k < count; k++) {
-                unsigned incoming = short_of[k]->batch_need & 3;
-                short_of[k]->batch_need = 0; /* before: a rehash frees the table */
-                if (status == GORT_OK)
-                    status = gort__table_rehash_for(m, short_of[k], incoming);
-            }
+        if (recount)
+            status = find_new_keys(m, b, true);
+        for (int64_t k = 0; k < count; k++) {
+            unsigned incoming = short_of[k]->batch_need & 3;
+            short_of[k]->batch_need = 0; /* before: a rehash frees the table */
+            if (status == GORT_OK && !recount)
+                status = gort__table_rehash(m, short_of[k], incoming);
         }
         scratch_free(m, short_of, len, sizeof *short_of, _Alignof(void *));
         if (status != GORT_OK || count == 0)
@@ -1260,8 +1254,7 @@ static void batch_put_table(gort_map *m, const struct write_batch *b, size_t i)
 static inline __attribute__((always_inline)) void prefetch_home(const gort_map *m,
                                                            uint64_t h)
 {
-    const struct map_dir_entry *e = &m->dir[dir_index(m, h)];
-    group_prefetch_all(&m->layout, entry_group(&m->layout, e, probe_start(&e->geom, h).group));
+    group_prefetch_all(&m->layout, home_group(&m->layout, &m->dir[dir_index(m, h)], h));
 }
 
 /* Step 4, in order: a later pair overwrites an earlier one with an equal key. */

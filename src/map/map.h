@@ -352,6 +352,13 @@ static inline char *entry_group(const struct map_layout *lay, const struct map_d
     return group_at(lay, e->table, g);
 }
 
+/* The first group a probe for hash h visits in the table e names. */
+static inline char *home_group(const struct map_layout *lay, const struct map_dir_entry *e,
+                               uint64_t h)
+{
+    return entry_group(lay, e, probe_start(&e->geom, h).group);
+}
+
 /* One body per key kind: `kind` is a constant in each caller, so the compare inlines.
  * It reads nothing of the table's header: a lookup's only dependent miss is its group. */
 static inline __attribute__((always_inline)) char *
@@ -428,13 +435,11 @@ void gort__table_erase(gort_map *m, struct map_table *t, char *group, unsigned i
  * pruneTombstones). Never moves entries. */
 void gort__table_prune(gort_map *m, struct map_table *t);
 
-/* Replaces t by a bigger table (grow) or two tables (split). GORT_ENOMEM: unchanged. */
-int gort__table_rehash(gort_map *m, struct map_table *t);
-
-/* gort__table_rehash for a table about to receive keys on the split sides in
- * `incoming` (bit s: some key goes to side s), so that a nearly empty table splits
- * rather than growing past the maximum. */
-int gort__table_rehash_for(gort_map *m, struct map_table *t, unsigned incoming);
+/* Replaces t by a bigger table (grow) or two tables (split). `incoming` names the split
+ * sides of keys about to arrive (bit s: some key goes to side s; set_n's reservation),
+ * so that a nearly empty table splits rather than growing past the maximum; 0 for none.
+ * GORT_ENOMEM: unchanged. */
+int gort__table_rehash(gort_map *m, struct map_table *t, unsigned incoming);
 
 /* Which half of a split a hash goes to: the bit just below the local depth. */
 static inline unsigned table_split_side(const struct map_table *t, uint64_t h)
@@ -450,9 +455,10 @@ uint32_t gort__table_groups_for(const gort_map *m, uint32_t n);
  * key that is not equal to itself (NaN). */
 size_t gort__table_probe_length(const gort_map *m, const struct map_table *t, char *slot);
 
-/* A gort__table_each callback moving an entry into the table `arg` (sized to hold it):
- * moved, not copied, so no hooks run and indirect blocks are reused. */
-void gort__table_move_entry(const gort_map *m, char *slot, void *arg);
+/* Moves every entry of `from` into `to` (sized to hold them): moved, not copied, so no
+ * hooks run and indirect blocks are reused. */
+void gort__table_move_all(const gort_map *m, const struct map_table *from,
+                          struct map_table *to);
 
 /* Calls fn on every full slot of t. */
 void gort__table_each(const gort_map *m, const struct map_table *t,

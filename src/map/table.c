@@ -249,13 +249,6 @@ void gort__table_prune(gort_map *m, struct map_table *t)
 
 /* ---- rehash: grow or split ------------------------------------------------------- */
 
-void gort__table_move_entry(const gort_map *m, char *slot, void *arg)
-{
-    struct map_table *to = arg;
-    uint64_t h = gort__map_slot_hash(m, slot);
-    copy_bytes(gort__table_put_new(m, to, h), slot, m->layout.slot_size);
-}
-
 /* The hash of the key in a full slot: inline for the word and string kinds (whose keys
  * are always equal to themselves). */
 static inline __attribute__((always_inline)) uint64_t slot_hash_kind(const gort_map *m,
@@ -339,6 +332,12 @@ static void move_entries(const gort_map *m, const struct map_table *from,
     }
 }
 
+void gort__table_move_all(const gort_map *m, const struct map_table *from,
+                          struct map_table *to)
+{
+    move_entries(m, from, &to, NULL);
+}
+
 static void point_directory(gort_map *m, struct map_table *t)
 {
     size_t run = (size_t)1 << (m->global_depth - t->local_depth);
@@ -351,7 +350,7 @@ static int grow(gort_map *m, struct map_table *t, uint32_t groups)
     struct map_table *bigger = gort__table_new(m, groups, t->local_depth, t->index);
     if (!bigger)
         return GORT_ENOMEM;
-    move_entries(m, t, &bigger, NULL);
+    gort__table_move_all(m, t, bigger);
     point_directory(m, bigger);
     gort__map_retire_table(m, t);
     return GORT_OK;
@@ -439,12 +438,7 @@ static int split(gort_map *m, struct map_table *t, unsigned incoming)
     return GORT_OK;
 }
 
-int gort__table_rehash(gort_map *m, struct map_table *t)
-{
-    return gort__table_rehash_for(m, t, 0);
-}
-
-int gort__table_rehash_for(gort_map *m, struct map_table *t, unsigned incoming)
+int gort__table_rehash(gort_map *m, struct map_table *t, unsigned incoming)
 {
     if (t->geom.groups < MAX_TABLE_GROUPS) {
         uint32_t groups = t->geom.groups * 2;
