@@ -1352,6 +1352,27 @@ static void fill_all(gort_map *m, const struct write_batch *b)
 }
 
 /* Steps 1-4 once the map is marked as being written. */
+/* A batch small_set_word64 takes whole: the map is small (or empty) with 8-byte keys and
+ * a plain layout, and n new keys would still fit in its group, so no step can fail
+ * after the group exists — all or nothing without hashing, staging or reserving. */
+static bool small_fits_word64(const gort_map *m, size_t n)
+{
+    return m->dir_len == 0 && m->layout.plain && m->layout.key_kind == KEY_WORD64 &&
+           n <= GROUP_SLOTS - m->used;
+}
+
+static int64_t small_set_all_word64(gort_map *m, const char *keys, const char *values,
+                                    size_t n)
+{
+    if (!m->small && small_alloc(m) != GORT_OK)
+        return GORT_ENOMEM;
+    size_t before = m->used;
+    for (size_t i = 0; i < n; i++)
+        (void)small_set_word64(m, keys + i * 8, values ? values + i * m->layout.value_size
+                                                       : NULL);
+    return (int64_t)(m->used - before);
+}
+
 static int64_t set_all(gort_map *m, struct write_batch *b)
 {
     uint64_t stack_hash[STACK_HASHES];
@@ -1382,8 +1403,13 @@ int64_t gort_map_set_n(gort_map *m, const void *keys, const void *values, size_t
     if (status != GORT_OK || n == 0)
         return status;
     write_begin(m);
-    struct write_batch b = {.keys = keys, .values = values, .n = n};
-    int64_t added = set_all(m, &b);
+    int64_t added;
+    if (small_fits_word64(m, n)) {
+        added = small_set_all_word64(m, keys, values, n);
+    } else {
+        struct write_batch b = {.keys = keys, .values = values, .n = n};
+        added = set_all(m, &b);
+    }
     write_end(m);
     return added;
 }
