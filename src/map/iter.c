@@ -193,38 +193,57 @@ static char *live_slot(const struct map_iter *i, char *stale_slot)
     return gort__map_find(m, key);
 }
 
-/* The next full slot of the current table in rotated order, or NULL at its end. Only
- * the unvisited slots of a group are considered: [first, limit). The group's other
- * full slots in that range are left in i->pending for the fast path. */
-static char *next_full_slot(struct map_iter *i)
+/* The group holding the current table's next unvisited slot in rotated order (requires
+ * entry_idx < capacity), and its full slots among the unvisited ones, [first, limit)
+ * of the group. The iterator is not moved. */
+struct visit {
+    char *group;
+    slot_bits full;
+    unsigned first, limit;
+};
+
+/* always inline: as an out-of-line call, shared by both callers, it cost the one-entry
+ * iteration ~10% (measured) */
+static inline __attribute__((always_inline)) struct visit
+visit_group(const struct map_iter *i)
 {
     const struct map_table *t = i->tab;
     const struct map_layout *lay = &i->m->layout;
-    while (i->entry_idx < t->capacity) {
-        uint32_t s = i->entry_idx + i->tab_offset;
-        if (s >= t->capacity)
-            s -= t->capacity;
-        unsigned first = s % GROUP_SLOTS;
-        uint32_t left = t->capacity - i->entry_idx;
-        unsigned limit = left < GROUP_SLOTS - first ? first + left : GROUP_SLOTS;
-        char *group = group_at(lay, t, s / GROUP_SLOTS);
-        /* a table is a few pages walked from a random group: the hardware prefetcher,
-         * which stops at page ends, trains too late, so ask for a later group now (past
-         * the table's end it touches a neighbour; a prefetch never faults) */
-        const char *ahead =
-            (const char *)((uintptr_t)group + ITER_PREFETCH_GROUPS * lay->group_size);
-        group_prefetch_all(lay, ahead);
-        slot_bits full = match_full(*group_ctrl(group)) & slot_range(first, limit);
-        if (!full) {
-            i->entry_idx += limit - first;
+    uint32_t s = i->entry_idx + i->tab_offset;
+    if (s >= t->capacity)
+        s -= t->capacity;
+    uint32_t g = s / GROUP_SLOTS, groups = t->capacity / GROUP_SLOTS;
+    struct visit v = {.group = group_at(lay, t, g), .first = s % GROUP_SLOTS};
+    uint32_t left = t->capacity - i->entry_idx;
+    v.limit = left < GROUP_SLOTS - v.first ? v.first + left : GROUP_SLOTS;
+    /* a table is a few pages walked from a random group, wrapping at its end: the
+     * hardware prefetcher, which stops at page ends, trains too late, so ask for the
+     * group visited ITER_PREFETCH_GROUPS later now */
+    uint32_t ahead = g + ITER_PREFETCH_GROUPS;
+    if (ahead >= groups)
+        ahead %= groups; /* near the wrap, or a tiny table (sizes are not powers of 2) */
+    group_prefetch_all(lay, group_at(lay, t, ahead));
+    v.full = match_full(*group_ctrl(v.group)) & slot_range(v.first, v.limit);
+    return v;
+}
+
+/* The next full slot of the current table in rotated order, or NULL at its end. The
+ * group's other unvisited full slots are left in i->pending for the fast path. */
+static char *next_full_slot(struct map_iter *i)
+{
+    const struct map_layout *lay = &i->m->layout;
+    while (i->entry_idx < i->tab->capacity) {
+        struct visit v = visit_group(i);
+        if (!v.full) {
+            i->entry_idx += v.limit - v.first;
             continue;
         }
-        unsigned hit = slot_bits_first(full);
-        i->group = group;
-        i->pending = slot_bits_drop_first(full);
-        i->group_base = i->entry_idx - first;
-        i->entry_idx += hit - first + 1;
-        return slot_at(lay, group, hit);
+        unsigned hit = slot_bits_first(v.full);
+        i->group = v.group;
+        i->pending = slot_bits_drop_first(v.full);
+        i->group_base = i->entry_idx - v.first;
+        i->entry_idx += hit - v.first + 1;
+        return slot_at(lay, v.group, hit);
     }
     return NULL;
 }
@@ -377,6 +396,50 @@ static size_t drain_pending(struct map_iter *i, const void **keys, void **values
     return got;
 }
 
+/* A live table the batch may read whole groups of (drain_table), as iter_step would. */
+static bool table_drainable(const struct map_iter *i)
+{
+    return i->counted && i->tab && !i->tab->stale && !i->m->writing;
+}
+
+/*
+ * The batch's fast path through a live table: whole groups straight into the arrays,
+ * where iter_step produces one entry per call. Nothing writes the map during the call
+ * (iteration is a read), so the table stays live and its slots keep their entries
+ * throughout. A group cut short by the end of the arrays leaves the rest in pending.
+ */
+static size_t drain_table(struct map_iter *i, const void **keys, void **values, size_t n)
+{
+    const struct map_layout *lay = &i->m->layout;
+    size_t got = 0;
+    char *slot = NULL;
+    i->pending = 0; /* drained, or recorded before a write: either way done with */
+    while (got < n && i->entry_idx < i->tab->capacity) {
+        struct visit v = visit_group(i);
+        uint32_t base = i->entry_idx - v.first;
+        unsigned hit = 0;
+        for (; v.full && got < n; v.full = slot_bits_drop_first(v.full), got++) {
+            hit = slot_bits_first(v.full);
+            slot = slot_at(lay, v.group, hit);
+            if (keys)
+                keys[got] = slot_key(lay, slot);
+            if (values)
+                values[got] = slot_value(lay, slot);
+        }
+        i->entry_idx = v.full ? base + hit + 1 : base + v.limit;
+        if (v.full) {
+            i->group = v.group;
+            i->pending = v.full;
+            i->group_base = base;
+        }
+    }
+    if (slot) {
+        i->last_key = slot_key(lay, slot);
+        i->mutation_seq = i->m->mutation_seq;
+    }
+    return got;
+}
+
 int64_t gort_map_iter_next_n(gort_map_iter *it, const void **keys, void **values, size_t n)
 {
     struct map_iter *i = iter_of(it);
@@ -388,6 +451,12 @@ int64_t gort_map_iter_next_n(gort_map_iter *it, const void **keys, void **values
             got += drain_pending(i, keys ? keys + got : NULL, values ? values + got : NULL,
                                  n - got);
             continue;
+        }
+        if (table_drainable(i)) {
+            got += drain_table(i, keys ? keys + got : NULL, values ? values + got : NULL,
+                               n - got);
+            if (got == n)
+                break;
         }
         /* at the end, iter_step leaves last_key alone: a batch cut short keeps its last
          * entry as the one iter_delete deletes */
