@@ -966,6 +966,91 @@ TEST(uint32_keys_take_their_own_path)
     gort_map_release(m);
 }
 
+/*
+ * Small maps file 4- and 8-byte keys under a 7-bit fingerprint of the key. Random keys
+ * share fingerprints often (12 keys in 128 values: about 2 maps in 5), so a few thousand
+ * small maps run against an array model — sets, one-key batched sets, deletes, lookups
+ * of near misses (one bit off) and shrinks from a table back to a small map — cover keys
+ * that share a control byte and every path that writes one.
+ */
+enum { WORD_POOL = 12 };
+
+static void word_pool_make(rng *r, size_t key_size, char keys[WORD_POOL][8])
+{
+    for (int i = 0; i < WORD_POOL; i++) {
+        bool repeat;
+        do {
+            uint64_t k = rng_next(r);
+            memcpy(keys[i], &k, 8);
+            repeat = false;
+            for (int j = 0; j < i; j++)
+                repeat |= !memcmp(keys[j], keys[i], key_size);
+        } while (repeat);
+    }
+}
+
+static void word_map_check(gort_map *m, rng *r, size_t key_size, char keys[WORD_POOL][8],
+                           const bool *present, const uint64_t *values)
+{
+    for (int i = 0; i < WORD_POOL; i++) {
+        uint64_t got = 0;
+        int found = -1;
+        CHECK_OK(gort_map_get(m, keys[i], &got, &found));
+        CHECK_EQ_INT(found, present[i]);
+        if (present[i])
+            CHECK_EQ_U64(got, values[i]);
+        char near[8];
+        memcpy(near, keys[i], 8);
+        near[rng_below(r, key_size)] ^= (char)(1u << rng_below(r, 8));
+        bool expect = false;
+        for (int j = 0; j < WORD_POOL; j++)
+            expect |= present[j] && !memcmp(keys[j], near, key_size);
+        CHECK_OK(gort_map_get(m, near, NULL, &found));
+        CHECK_EQ_INT(found, expect);
+    }
+}
+
+static void word_keys_agree_with_a_model(int kind, size_t key_size)
+{
+    rng r = {(uint64_t)kind * 7919};
+    for (int round = 0; round < 3000; round++) {
+        gort_map *m = NULL;
+        CHECK_OK(gort_map_create(gort_type_builtin(kind), u64_type(), 0, NULL, &m));
+        char keys[WORD_POOL][8];
+        word_pool_make(&r, key_size, keys);
+        bool present[WORD_POOL] = {false};
+        uint64_t values[WORD_POOL] = {0};
+        for (int op = 0; op < 30; op++) {
+            int i = (int)rng_below(&r, WORD_POOL);
+            uint64_t v = rng_next(&r);
+            switch (rng_below(&r, 4)) {
+            case 0:
+                CHECK_OK(gort_map_set(m, keys[i], &v));
+                present[i] = true, values[i] = v;
+                break;
+            case 1:
+                CHECK_EQ_INT((int)gort_map_set_n(m, keys[i], &v, 1), !present[i]);
+                present[i] = true, values[i] = v;
+                break;
+            case 2:
+                CHECK_OK(gort_map_delete(m, keys[i]));
+                present[i] = false;
+                break;
+            default:
+                CHECK_OK(gort_map_shrink(m));
+            }
+            word_map_check(m, &r, key_size, keys, present, values);
+        }
+        gort_map_release(m);
+    }
+}
+
+TEST(small_word_maps_find_keys_that_share_a_fingerprint)
+{
+    word_keys_agree_with_a_model(GORT_KIND_U64, 8);
+    word_keys_agree_with_a_model(GORT_KIND_U32, 4);
+}
+
 /* A custom key: 24 bytes compared case-insensitively on its text. */
 typedef struct name_key {
     char text[16];
@@ -2787,6 +2872,7 @@ int main(void)
         TEST_ENTRY(string_keys_are_owned_copies),
         TEST_ENTRY(small_string_maps_find_keys_of_equal_and_long_lengths),
         TEST_ENTRY(uint32_keys_take_their_own_path),
+        TEST_ENTRY(small_word_maps_find_keys_that_share_a_fingerprint),
         TEST_ENTRY(custom_equality_keys_store_the_newest_key),
         TEST_ENTRY(a_hash_that_cannot_split_still_works),
         TEST_ENTRY(get_n_agrees_with_get_in_every_map_mode),
