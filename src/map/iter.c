@@ -204,8 +204,7 @@ struct visit {
 
 /* always inline: as an out-of-line call, shared by both callers, it cost the one-entry
  * iteration ~10% (measured) */
-static inline __attribute__((always_inline)) struct visit
-visit_group(const struct map_iter *i)
+static inline __attribute__((always_inline)) struct visit visit_group(const struct map_iter *i)
 {
     const struct map_table *t = i->tab;
     const struct map_layout *lay = &i->m->layout;
@@ -453,8 +452,8 @@ int64_t gort_map_iter_next_n(gort_map_iter *it, const void **keys, void **values
             continue;
         }
         if (table_drainable(i)) {
-            got += drain_table(i, keys ? keys + got : NULL, values ? values + got : NULL,
-                               n - got);
+            got +=
+                drain_table(i, keys ? keys + got : NULL, values ? values + got : NULL, n - got);
             if (got == n)
                 break;
         }

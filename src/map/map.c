@@ -211,8 +211,8 @@ small_find_kind(const gort_map *m, const void *key, int kind)
     const struct map_layout *lay = &m->layout;
     char *group = group_at(&m->layout, m->small, 0);
     ctrl_word ctrl = *group_ctrl(group);
-    slot_bits candidates = kind == KEY_STR ? match_full(ctrl)
-                                           : match_h2(ctrl, small_key_tag(key, kind));
+    slot_bits candidates =
+        kind == KEY_STR ? match_full(ctrl) : match_h2(ctrl, small_key_tag(key, kind));
     for (slot_bits f = candidates; f; f = slot_bits_drop_first(f)) {
         char *slot = slot_at(lay, group, slot_bits_first(f));
         if (kind == KEY_STR ? str_quick_equal((const gort_str *)(void *)slot, key)
@@ -867,7 +867,8 @@ static unsigned small_free_slot(const gort_map *m)
 static void small_commit(gort_map *m, unsigned i, uint64_t h)
 {
     ctrl_word *ctrl = group_ctrl(group_at(&m->layout, m->small, 0));
-    /* h: the hash small_find matches, small_direct_hash's for keys small maps do not hash */
+    /* h: the hash small_find matches (small_direct_hash's for keys small maps do not
+     * hash) */
     *ctrl = ctrl_set(*ctrl, i, hash_h2(h));
     m->small->used++;
     m->used++;
@@ -923,7 +924,8 @@ static int table_put(gort_map *m, const void *key, const void *value, uint64_t h
 static int map_put(gort_map *m, const void *key, const void *value)
 {
     bool direct_small = m->dir_len == 0 && !small_hashes(m);
-    uint64_t h = direct_small ? small_direct_hash(m, key) : map_hash_kind(m, key, m->layout.key_kind);
+    uint64_t h =
+        direct_small ? small_direct_hash(m, key) : map_hash_kind(m, key, m->layout.key_kind);
     if (m->dir_len == 0) {
         if (!m->small && small_alloc(m) != GORT_OK)
             return GORT_ENOMEM;
@@ -1351,7 +1353,6 @@ static void fill_all(gort_map *m, const struct write_batch *b)
     }
 }
 
-/* Steps 1-4 once the map is marked as being written. */
 /* A batch small_set_word64 takes whole: the map is small (or empty) with 8-byte keys and
  * a plain layout, and n new keys would still fit in its group, so no step can fail
  * after the group exists — all or nothing without hashing, staging or reserving. */
@@ -1361,18 +1362,18 @@ static bool small_fits_word64(const gort_map *m, size_t n)
            n <= GROUP_SLOTS - m->used;
 }
 
-static int64_t small_set_all_word64(gort_map *m, const char *keys, const char *values,
-                                    size_t n)
+static int64_t small_set_all_word64(gort_map *m, const char *keys, const char *values, size_t n)
 {
     if (!m->small && small_alloc(m) != GORT_OK)
         return GORT_ENOMEM;
     size_t before = m->used;
     for (size_t i = 0; i < n; i++)
-        (void)small_set_word64(m, keys + i * 8, values ? values + i * m->layout.value_size
-                                                       : NULL);
+        (void)small_set_word64(m, keys + i * 8,
+                               values ? values + i * m->layout.value_size : NULL);
     return (int64_t)(m->used - before);
 }
 
+/* Steps 1-4 once the map is marked as being written. */
 static int64_t set_all(gort_map *m, struct write_batch *b)
 {
     uint64_t stack_hash[STACK_HASHES];
@@ -1725,8 +1726,9 @@ static int rebuild_tables(gort_map *m, struct rebuild *r)
 static void move_into_rebuild(const gort_map *m, char *slot, void *arg)
 {
     struct rebuild *r = arg;
-    uint64_t h = r->small && !small_hashes(m) ? small_direct_hash(m, slot_key(&m->layout, slot))
-                                              : gort__map_slot_hash(m, slot);
+    bool tagged = r->small && !small_hashes(m); /* filed as map_put files it */
+    uint64_t h = tagged ? small_direct_hash(m, slot_key(&m->layout, slot))
+                        : gort__map_slot_hash(m, slot);
     struct map_table *t = r->small ? r->small : r->dir[rebuild_index(r, h)].table;
     copy_bytes(gort__table_put_new(m, t, h), slot, m->layout.slot_size);
 }
