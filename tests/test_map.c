@@ -968,7 +968,7 @@ TEST(uint32_keys_take_their_own_path)
 
 /*
  * Small maps file 4- and 8-byte keys under a 7-bit fingerprint of the key. Random keys
- * share fingerprints often (12 keys in 128 values: about 2 maps in 5), so a few thousand
+ * share fingerprints often (12 keys, 128 values: 2 pools in 5 hold a pair), so thousands of
  * small maps run against an array model — sets, one-key batched sets, deletes, lookups
  * of near misses (one bit off) and shrinks from a table back to a small map — cover keys
  * that share a control byte and every path that writes one.
