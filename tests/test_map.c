@@ -1320,19 +1320,32 @@ static void fill_value(uint64_t i, unsigned char *value, size_t size)
 }
 
 /* A map of keys 0..entries-1 of one kind, looked up by 1200 random key numbers. */
+/* A map of f's keys 0..entries-1, key i holding value fill_value(i). */
+static gort_map *family_map(const key_family *f, uint64_t entries)
+{
+    size_t key_size = gort_type_size(f->key_type), value_size = gort_type_size(f->value_type);
+    char *key = malloc(key_size), *text = malloc(KEY_TEXT);
+    unsigned char *value = malloc(value_size);
+    gort_map *m = NULL;
+    CHECK_OK(gort_map_create(f->key_type, f->value_type, 0, NULL, &m));
+    for (uint64_t i = 0; i < entries; i++) {
+        f->make(i, key, text);
+        fill_value(i, value, value_size);
+        CHECK_OK(gort_map_set(m, key, value));
+    }
+    free(key);
+    free(text);
+    free(value);
+    return m;
+}
+
 static void check_get_n_family(const key_family *f, uint64_t entries, rng *r)
 {
     enum { N_KEYS = 1200 };
     size_t key_size = gort_type_size(f->key_type), value_size = gort_type_size(f->value_type);
     char *keys = malloc(N_KEYS * key_size), *text = malloc(N_KEYS * KEY_TEXT);
     unsigned char *value = malloc(value_size);
-    gort_map *m = NULL;
-    CHECK_OK(gort_map_create(f->key_type, f->value_type, 0, NULL, &m));
-    for (uint64_t i = 0; i < entries; i++) {
-        f->make(i, keys, text);
-        fill_value(i, value, value_size);
-        CHECK_OK(gort_map_set(m, keys, value));
-    }
+    gort_map *m = family_map(f, entries);
     /* small or table mode (several tables, unless name_hash's top bits happen to agree
      * for the first 896 keys: then one oversize table) */
     CHECK_EQ_INT(stats_of(m).directory_len > 0, entries > 8);
@@ -1691,15 +1704,7 @@ static void check_set_n_family(const key_family *f, uint64_t entries, rng *r)
     size_t key_size = gort_type_size(f->key_type), value_size = gort_type_size(f->value_type);
     char *keys = malloc(N_KEYS * key_size), *text = malloc(N_KEYS * KEY_TEXT);
     unsigned char *values = malloc(N_KEYS * value_size);
-    gort_map *maps[3];
-    for (int j = 0; j < 3; j++) {
-        CHECK_OK(gort_map_create(f->key_type, f->value_type, 0, NULL, &maps[j]));
-        for (uint64_t i = 0; i < entries; i++) {
-            f->make(i, keys, text);
-            fill_value(i, values, value_size);
-            CHECK_OK(gort_map_set(maps[j], keys, values));
-        }
-    }
+    gort_map *maps[3] = {family_map(f, entries), family_map(f, entries), family_map(f, entries)};
     for (size_t j = 0; j < N_KEYS; j++) {
         uint64_t i = rng_below(r, 2 * entries + 16);
         make_key(f, i, keys + j * key_size, text + j * KEY_TEXT, r);
@@ -2385,15 +2390,7 @@ static void check_delete_n_family(const key_family *f, uint64_t entries, rng *r)
     size_t key_size = gort_type_size(f->key_type), value_size = gort_type_size(f->value_type);
     char *keys = malloc(N_KEYS * key_size), *text = malloc(N_KEYS * KEY_TEXT);
     unsigned char *value = malloc(value_size);
-    gort_map *maps[3];
-    for (int j = 0; j < 3; j++) {
-        CHECK_OK(gort_map_create(f->key_type, f->value_type, 0, NULL, &maps[j]));
-        for (uint64_t i = 0; i < entries; i++) {
-            f->make(i, keys, text);
-            fill_value(i, value, value_size);
-            CHECK_OK(gort_map_set(maps[j], keys, value));
-        }
-    }
+    gort_map *maps[3] = {family_map(f, entries), family_map(f, entries), family_map(f, entries)};
     for (size_t j = 0; j < N_KEYS; j++) {
         uint64_t i = rng_below(r, 2 * entries + 16);
         make_key(f, i, keys + j * key_size, text + j * KEY_TEXT, r);

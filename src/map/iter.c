@@ -372,29 +372,6 @@ int gort_map_iter_next(gort_map_iter *it, const void **key, void **value)
     return iter_step(i, key, value) ? 1 : iter_done(it);
 }
 
-/* Produces the rest of the pending group into the batch (see next_pending). */
-static size_t drain_pending(struct map_iter *i, const void **keys, void **values, size_t n)
-{
-    const struct map_layout *lay = &i->m->layout;
-    size_t got = 0;
-    unsigned hit = 0;
-    for (slot_bits p = i->pending; p && got < n; got++) {
-        hit = slot_bits_first(p);
-        p = slot_bits_drop_first(p);
-        char *slot = slot_at(lay, i->group, hit);
-        if (keys)
-            keys[got] = slot_key(lay, slot);
-        if (values)
-            values[got] = slot_value(lay, slot);
-        i->pending = p;
-    }
-    if (got) {
-        i->entry_idx = i->group_base + hit + 1;
-        i->last_key = slot_key(lay, slot_at(lay, i->group, hit));
-    }
-    return got;
-}
-
 /* A live table the batch may read whole groups of (drain_table), as iter_step would. */
 static bool table_drainable(const struct map_iter *i)
 {
@@ -412,7 +389,7 @@ static size_t drain_table(struct map_iter *i, const void **keys, void **values, 
     const struct map_layout *lay = &i->m->layout;
     size_t got = 0;
     char *slot = NULL;
-    i->pending = 0; /* drained, or recorded before a write: either way done with */
+    i->pending = 0; /* the scan from entry_idx covers whatever of it is still usable */
     while (got < n && i->entry_idx < i->tab->capacity) {
         struct visit v = visit_group(i);
         uint32_t base = i->entry_idx - v.first;
@@ -446,11 +423,8 @@ int64_t gort_map_iter_next_n(gort_map_iter *it, const void **keys, void **values
         return GORT_EINVAL;
     size_t got = 0;
     while (got < n) {
-        if (pending_usable(i)) {
-            got += drain_pending(i, keys ? keys + got : NULL, values ? values + got : NULL,
-                                 n - got);
-            continue;
-        }
+        /* a pending group still usable (see next_pending) is in a live table: drain_table
+         * takes it from there */
         if (table_drainable(i)) {
             got +=
                 drain_table(i, keys ? keys + got : NULL, values ? values + got : NULL, n - got);

@@ -356,6 +356,16 @@ static __attribute__((noinline)) int entry_fill_owned(gort_map *m, char *slot,
     return status;
 }
 
+/* Stores a value of a plain layout into a slot (value NULL: the zero value). */
+static inline void plain_value_store(const struct map_layout *lay, char *slot,
+                                     const void *value)
+{
+    if (value)
+        copy_bytes(slot + lay->value_offset, value, lay->value_size);
+    else
+        memset(slot + lay->value_offset, 0, lay->value_size);
+}
+
 /* Copies a new entry into a free slot (value NULL: the zero value). Inline for plain
  * layouts: an insert of a uint64 pair is then two moves, not a call. */
 static inline int entry_fill(gort_map *m, char *slot, const void *key, const void *value)
@@ -364,10 +374,7 @@ static inline int entry_fill(gort_map *m, char *slot, const void *key, const voi
     if (!lay->plain)
         return entry_fill_owned(m, slot, key, value);
     copy_bytes(slot, key, lay->key_size);
-    if (value)
-        copy_bytes(slot + lay->value_offset, value, lay->value_size);
-    else
-        memset(slot + lay->value_offset, 0, lay->value_size);
+    plain_value_store(lay, slot, value);
     return GORT_OK;
 }
 
@@ -875,7 +882,7 @@ static void small_commit(gort_map *m, unsigned i, uint64_t h)
 }
 
 /* Adds a key small_find did not find to a small map with a free slot. */
-static int small_insert(gort_map *m, const void *key, const void *value, uint64_t h)
+static inline int small_insert(gort_map *m, const void *key, const void *value, uint64_t h)
 {
     unsigned i = small_free_slot(m);
     int status = entry_fill(m, slot_at(&m->layout, group_at(&m->layout, m->small, 0), i), key,
@@ -949,23 +956,14 @@ static int map_put(gort_map *m, const void *key, const void *value)
  * than the scan itself. False: not handled, nothing changed. */
 static bool small_set_word64(gort_map *m, const void *key, const void *value)
 {
-    const struct map_layout *lay = &m->layout;
     GORT_ASSERT(m->dir_len == 0); /* a small group exists only in small mode */
     char *slot = small_find_kind(m, key, KEY_WORD64);
-    if (!slot && m->used == GROUP_SLOTS)
+    if (slot)
+        plain_value_store(&m->layout, slot, value);
+    else if (m->used == GROUP_SLOTS)
         return false;
-    bool added = !slot;
-    unsigned i = added ? small_free_slot(m) : 0;
-    if (added) {
-        slot = slot_at(lay, group_at(lay, m->small, 0), i);
-        memcpy(slot, key, 8);
-    }
-    if (value)
-        copy_bytes(slot + lay->value_offset, value, lay->value_size);
     else
-        memset(slot + lay->value_offset, 0, lay->value_size);
-    if (added)
-        small_commit(m, i, small_key_tag(key, KEY_WORD64));
+        (void)small_insert(m, key, value, small_key_tag(key, KEY_WORD64)); /* plain */
     return true;
 }
 
@@ -1292,10 +1290,7 @@ batch_write(gort_map *m, const struct write_batch *b, size_t i, char *slot, bool
         (void)entry_fill(m, slot, key, value); /* plain: a copy */
         return;
     }
-    if (value)
-        copy_bytes(slot_value(lay, slot), value, lay->value_size);
-    else
-        memset(slot_value(lay, slot), 0, lay->value_size);
+    plain_value_store(lay, slot, value);
     if (lay->key_update)
         memcpy(slot_key(lay, slot), key, lay->key_size);
 }
