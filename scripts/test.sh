@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Quick start, command 2: installs what is missing, builds, and runs the whole test suite:
-#   build/           bundled jemalloc: unit, conformance, OOM injection, bad-input table,
+#   build/           bundled jemalloc: unit (the map's also on its portable SWAR group
+#                    matching, not only SSE2), conformance, OOM injection, bad-input table,
 #                    fuzz corpus replay, soak, ABI and packaging, benchmark smoke, and the
 #                    Python, Rust and Lua bindings' suites
-#   build-asan/      libc allocator + ASan + UBSan: the same unit suite, then the bindings'
-#                    suites against this library
+#   build-asan/      libc allocator + ASan + UBSan: the same unit suite (and the map's
+#                    tests on its SWAR group matching), then the bindings' suites against
+#                    this library
 #   build-tsan/      libc allocator + TSan: the unit suite (threaded tests, soak)
 #   build-valgrind/  libc allocator under Valgrind memcheck: the unit suite
 #   build-fuzz/      clang + libFuzzer + ASan + UBSan: each fuzz target for a while
@@ -65,7 +67,8 @@ run_suite() {
 libc_sanitized="-Dallocator=libc -Dbenchmarks=false"
 run_suite "default build (bundled jemalloc)" build "-Dbindings=enabled" ""
 run_suite "ASan+UBSan (libc allocator)" build-asan \
-    "$libc_sanitized -Db_sanitize=address,undefined -Dbindings=enabled" "--suite unit"
+    "$libc_sanitized -Db_sanitize=address,undefined -Dbindings=enabled" \
+    "--suite unit --suite swar"
 run_suite "ASan+UBSan: the bindings' suites" build-asan "" \
     "--suite bindings --logbase testlog-bindings" build-asan-bindings.test.log
 run_suite "TSan (libc allocator)" build-tsan "$libc_sanitized -Db_sanitize=thread" \
