@@ -44,7 +44,9 @@ static inline __m128i ctrl_vector(ctrl_word ctrl)
 
 static inline slot_bits match_byte(ctrl_word ctrl, uint8_t byte)
 {
-    __m128i eq = _mm_cmpeq_epi8(ctrl_vector(ctrl), _mm_set1_epi8((char)byte));
+    /* the byte in each of the low 8 lanes: a multiply and a move, where _mm_set1_epi8
+     * takes four shuffles on plain SSE2 */
+    __m128i eq = _mm_cmpeq_epi8(ctrl_vector(ctrl), ctrl_vector(byte * SWAR_LSB));
     return (slot_bits)(_mm_movemask_epi8(eq) & 0xff);
 }
 

@@ -640,7 +640,7 @@ static inline void get_result(const gort_map *m, const char *slot, void *value_o
         if (slot)
             copy_bytes(value_out, slot_value(&m->layout, (char *)slot), m->layout.value_size);
         else
-            memset(value_out, 0, m->layout.value_size);
+            zero_bytes(value_out, m->layout.value_size);
     }
     if (found)
         *found = slot != NULL;
@@ -691,26 +691,34 @@ int gort_map_get_ptr(const gort_map *m, const void *key, void **out)
 
 /*
  * gort_map_get_n runs its keys through a software pipeline, so that the cache misses of
- * dozens of lookups overlap instead of following one another:
+ * dozens of lookups overlap instead of following one another. Each stage works on a key
+ * AHEAD behind the one before it, whose line it asked for:
  *   1. hash key i, read its directory entry (which holds the table's geometry: no
- *      header load) and ask for every line of its home group;
- *   2. for key i - AHEAD (group now in cache) probe and write the result.
- * String keys have two more misses, both to bytes outside the table: the caller's key
- * bytes, asked for AHEAD keys before they are hashed, and the stored key's bytes, asked
- * for in an extra stage between 1 and 2 (the probe then runs 2 AHEAD behind).
+ *      header load), find its home group and ask for the group's control word;
+ *   2. match the control word: ask for the line of the first slot whose H2 matches (the
+ *      key, nearly always, when present), or, when the group has neither a match nor an
+ *      empty slot (a miss that must probe on), for the next group's control word;
+ *   3. compare the key and write the result.
+ * Only the lines a lookup reads are asked for: a miss costs one line, not the three a
+ * 136-byte group spans. String keys have two more misses, both to bytes outside the
+ * table: the caller's key bytes, asked for AHEAD keys before they are hashed, and the
+ * stored key's bytes, asked for in a stage between 2 and 3.
  * A call per key cannot do this: the processor's window holds two or three lookups of
- * ~70 instructions each. The last stage is the ordinary probe, so a key whose home group
- * is full, or whose prefetches came too late, is still found, only more slowly.
+ * ~70 instructions each. The last stage falls back to the ordinary probe, so a key
+ * whose home group does not settle it, or whose prefetches came too late, is still
+ * found, only more slowly.
  */
-enum { LOOKUP_AHEAD = 16, LOOKUP_RING = 64 }; /* RING > 2 * AHEAD, a power of two */
+enum { LOOKUP_AHEAD = 16, LOOKUP_RING = 64 }; /* RING > 3 * AHEAD, a power of two */
 
 struct lookup_batch {
     const char *keys;
     char *values; /* NULL: not wanted */
     int *found;   /* NULL: not wanted */
     int64_t hits;
-    uint64_t hash[LOOKUP_RING]; /* key i's state lives at i % LOOKUP_RING */
+    /* key i's state lives at i % LOOKUP_RING */
+    uint64_t hash[LOOKUP_RING];
     const struct map_dir_entry *entry[LOOKUP_RING];
+    char *home[LOOKUP_RING]; /* the home group */
 };
 
 static inline __attribute__((always_inline)) void
@@ -721,29 +729,44 @@ lookup_emit(const gort_map *m, struct lookup_batch *b, size_t i, const char *slo
     b->hits += slot != NULL;
 }
 
-/* The home group of the key in ring slot r (its hash and directory entry are there). */
-static inline char *lookup_home(const gort_map *m, const struct lookup_batch *b, size_t r)
-{
-    return home_group(&m->layout, b->entry[r], b->hash[r]);
-}
-
 static inline __attribute__((always_inline)) void
 lookup_stage_hash(const gort_map *m, struct lookup_batch *b, size_t i, int kind)
 {
     size_t r = i % LOOKUP_RING;
-    b->hash[r] = map_hash_kind(m, b->keys + i * m->layout.key_size, kind);
-    b->entry[r] = &m->dir[dir_index(m, b->hash[r])];
-    group_prefetch_all(&m->layout, lookup_home(m, b, r));
+    uint64_t h = map_hash_kind(m, b->keys + i * m->layout.key_size, kind);
+    const struct map_dir_entry *e = &m->dir[dir_index(m, h)];
+    b->hash[r] = h;
+    b->entry[r] = e;
+    b->home[r] = home_group(&m->layout, e, h);
+    __builtin_prefetch(b->home[r]);
 }
 
-/* String keys only: the stored key's bytes live in their own block, a further miss
- * that the probe's compare would wait for. Ask for the bytes of the home group's first
- * H2 match (nearly always the key itself, when present). */
+static inline __attribute__((always_inline)) void
+lookup_stage_ctrl(const gort_map *m, const struct lookup_batch *b, size_t i)
+{
+    size_t r = i % LOOKUP_RING;
+    const struct map_layout *lay = &m->layout;
+    ctrl_word ctrl = *group_ctrl(b->home[r]);
+    slot_bits match = match_h2(ctrl, hash_h2(b->hash[r]));
+    if (match) {
+        const char *slot = slot_at(lay, b->home[r], slot_bits_first(match));
+        __builtin_prefetch(slot);
+        __builtin_prefetch(slot + lay->slot_size - 1);
+    } else if (!match_empty(ctrl)) {
+        const struct map_dir_entry *e = b->entry[r];
+        struct probe p = probe_start(&e->geom, b->hash[r]);
+        probe_next(&e->geom, &p);
+        __builtin_prefetch(entry_group(lay, e, p.group));
+    }
+}
+
+/* String keys only: the stored key's bytes live in their own block. Ask for the bytes
+ * of the home group's first H2 match, whose slot stage 2 brought in. */
 static inline __attribute__((always_inline)) void
 lookup_stage_key_bytes(const gort_map *m, const struct lookup_batch *b, size_t i)
 {
     size_t r = i % LOOKUP_RING;
-    char *group = lookup_home(m, b, r);
+    char *group = b->home[r];
     slot_bits match = match_h2(*group_ctrl(group), hash_h2(b->hash[r]));
     if (match) {
         const gort_str *stored = (const gort_str *)(void *)slot_at(
@@ -757,7 +780,11 @@ lookup_stage_probe(const gort_map *m, struct lookup_batch *b, size_t i, int kind
 {
     size_t r = i % LOOKUP_RING;
     const char *key = b->keys + i * m->layout.key_size;
-    lookup_emit(m, b, i, table_find_kind(m, b->entry[r], key, b->hash[r], kind));
+    ctrl_word ctrl = *group_ctrl(b->home[r]);
+    char *slot = group_find_kind(m, b->home[r], ctrl, key, hash_h2(b->hash[r]), kind);
+    if (!slot && !match_empty(ctrl)) /* probes on: the full probe, from the home group */
+        slot = table_find_kind(m, b->entry[r], key, b->hash[r], kind);
+    lookup_emit(m, b, i, slot);
 }
 
 static inline __attribute__((always_inline)) void
@@ -770,15 +797,18 @@ lookup_all_kind(const gort_map *m, struct lookup_batch *b, size_t n, int kind)
         }
         return;
     }
-    /* i - AHEAD wraps around to a huge index (skipped) while the pipeline fills */
-    size_t probe_lag = (kind == KEY_STR ? 2 : 1) * LOOKUP_AHEAD;
+    /* i - lag wraps around to a huge index (skipped) while the pipeline fills */
+    const size_t bytes_lag = 2 * LOOKUP_AHEAD;
+    const size_t probe_lag = (kind == KEY_STR ? 3 : 2) * LOOKUP_AHEAD;
     for (size_t i = 0; i < n + probe_lag; i++) {
         if (kind == KEY_STR && i + LOOKUP_AHEAD < n)
             __builtin_prefetch(((const gort_str *)(const void *)b->keys)[i + LOOKUP_AHEAD].ptr);
         if (i < n)
             lookup_stage_hash(m, b, i, kind);
-        if (kind == KEY_STR && i - LOOKUP_AHEAD < n)
-            lookup_stage_key_bytes(m, b, i - LOOKUP_AHEAD);
+        if (i - LOOKUP_AHEAD < n)
+            lookup_stage_ctrl(m, b, i - LOOKUP_AHEAD);
+        if (kind == KEY_STR && i - bytes_lag < n)
+            lookup_stage_key_bytes(m, b, i - bytes_lag);
         if (i - probe_lag < n)
             lookup_stage_probe(m, b, i - probe_lag, kind);
     }

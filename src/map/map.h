@@ -184,6 +184,16 @@ static inline void copy_bytes(void *dst, const void *src, size_t size)
     }
 }
 
+/* memset to zero, likewise. */
+static inline void zero_bytes(void *dst, size_t size)
+{
+    static const char zeros[32];
+    if (size <= sizeof zeros)
+        copy_bytes(dst, zeros, size);
+    else
+        memset(dst, 0, size);
+}
+
 /* Bytes of the key's storage in a slot (the key, or its block pointer). */
 static inline size_t key_storage_size(const struct map_layout *lay)
 {
@@ -282,9 +292,8 @@ struct probe {
 static inline struct probe probe_start(const struct map_geometry *g, uint64_t h)
 {
     uint64_t h1 = h >> 7;
-    if (g->probe_mask + 1 == g->groups)
-        return (struct probe){(uint32_t)h1 & g->probe_mask, 0};
-    /* Lemire's range reduction: uniform over [0, groups) with one multiply */
+    /* Lemire's range reduction: uniform over [0, groups) with one multiply (a power of
+     * two needs no special case: it takes h1's top bits instead of its low ones) */
     return (struct probe){(uint32_t)(((uint64_t)(uint32_t)h1 * g->groups) >> 32), 0};
 }
 
@@ -359,6 +368,21 @@ static inline char *home_group(const struct map_layout *lay, const struct map_di
     return entry_group(lay, e, probe_start(&e->geom, h).group);
 }
 
+/* The slot of `group` (whose control word is ctrl) holding key, or NULL. */
+static inline __attribute__((always_inline)) char *group_find_kind(const gort_map *m,
+                                                                   char *group, ctrl_word ctrl,
+                                                                   const void *key, uint8_t h2,
+                                                                   int kind)
+{
+    const struct map_layout *lay = &m->layout;
+    for (slot_bits c = match_h2(ctrl, h2); c; c = slot_bits_drop_first(c)) {
+        char *slot = slot_at(lay, group, slot_bits_first(c));
+        if (key_matches(m, kind == KEY_GENERIC ? slot_key(lay, slot) : slot, key, kind))
+            return slot;
+    }
+    return NULL;
+}
+
 /* One body per key kind: `kind` is a constant in each caller, so the compare inlines.
  * It reads nothing of the table's header: a lookup's only dependent miss is its group. */
 static inline __attribute__((always_inline)) char *
@@ -366,18 +390,13 @@ table_find_kind(const gort_map *m, const struct map_dir_entry *e, const void *ke
                 uint64_t h, int kind)
 {
     const struct map_layout *lay = &m->layout;
-    uint8_t h2 = hash_h2(h);
     for (struct probe p = probe_start(&e->geom, h);; probe_next(&e->geom, &p)) {
         char *group = entry_group(lay, e, p.group);
         group_prefetch(lay, group);
         ctrl_word ctrl = *group_ctrl(group);
-        for (slot_bits c = match_h2(ctrl, h2); c; c = slot_bits_drop_first(c)) {
-            char *slot = slot_at(lay, group, slot_bits_first(c));
-            if (key_matches(m, kind == KEY_GENERIC ? slot_key(lay, slot) : slot, key, kind))
-                return slot;
-        }
-        if (match_empty(ctrl))
-            return NULL;
+        char *slot = group_find_kind(m, group, ctrl, key, hash_h2(h), kind);
+        if (slot || match_empty(ctrl))
+            return slot;
     }
 }
 
