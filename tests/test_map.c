@@ -1349,6 +1349,8 @@ static void check_get_n_family(const key_family *f, uint64_t entries, rng *r)
     /* small or table mode (several tables, unless name_hash's top bits happen to agree
      * for the first 896 keys: then one oversize table) */
     CHECK_EQ_INT(stats_of(m).directory_len > 0, entries > 8);
+    if (entries >= 40000) /* the pipeline's side of get_n (LOOKUP_CACHED_BYTES) */
+        CHECK_TRUE(stats_of(m).bytes > 256 << 10);
     int64_t want = 0;
     for (size_t j = 0; j < N_KEYS; j++) {
         uint64_t i = rng_below(r, 2 * entries + 16);
@@ -1375,7 +1377,9 @@ TEST(get_n_agrees_with_get_for_every_key_kind)
         {"custom", name_type, u64_type(), custom_key},
         {"200-byte", big, big, big_key},
     };
-    static const uint64_t sizes[] = {0, 6, 5000}; /* never written, small, several tables */
+    /* never written, small, several tables in cache (get_n looks them up key by key), and
+     * past 256 KiB (get_n's prefetching pipeline: checked in check_get_n_family) */
+    static const uint64_t sizes[] = {0, 6, 5000, 40000};
     rng r = {2};
     for (size_t f = 0; f < HARNESS_COUNT(families); f++)
         for (size_t s = 0; s < HARNESS_COUNT(sizes); s++)

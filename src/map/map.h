@@ -163,6 +163,10 @@ static inline void *slot_value(const struct map_layout *lay, char *slot)
 /* memcpy with the common small sizes as fixed-size moves (no libc call per entry). */
 static inline void copy_bytes(void *dst, const void *src, size_t size)
 {
+    if (size == 8) { /* the commonest by far: a compare, not the switch's jump table */
+        memcpy(dst, src, 8);
+        return;
+    }
     switch (size) {
     case 4:
         memcpy(dst, src, 4);
