@@ -270,17 +270,25 @@ table_find_on(const gort_map *m, const struct map_dir_entry *e, const void *key,
     }
 }
 
-/* Table-mode lookup of a key whose hash is h: the home group here, further groups (a
- * miss in a full group, a key displaced by collisions) in table_find_on. */
+/* Table-mode lookup of a key whose hash is h and whose home group, in the table e names,
+ * is `home`: that group here, further groups (a miss in a full group, a key displaced by
+ * collisions) in table_find_on. */
+static inline __attribute__((always_inline)) char *
+home_find_kind(const gort_map *m, const struct map_dir_entry *e, char *home, const void *key,
+               uint64_t h, int kind)
+{
+    ctrl_word ctrl = *group_ctrl(home);
+    char *slot = group_find_kind(m, home, ctrl, key, hash_h2(h), kind);
+    return slot || match_empty(ctrl) ? slot : table_find_on(m, e, key, h);
+}
+
 static inline __attribute__((always_inline)) char *
 dir_find_kind(const gort_map *m, const void *key, uint64_t h, int kind)
 {
     const struct map_dir_entry *e = &m->dir[dir_index(m, h)];
     char *home = home_group(&m->layout, e, h);
     group_prefetch(&m->layout, home);
-    ctrl_word ctrl = *group_ctrl(home);
-    char *slot = group_find_kind(m, home, ctrl, key, hash_h2(h), kind);
-    return slot || match_empty(ctrl) ? slot : table_find_on(m, e, key, h);
+    return home_find_kind(m, e, home, key, h, kind);
 }
 
 /* Lookup, one body per key kind (`kind` is a constant in each caller): no indirect
@@ -814,11 +822,7 @@ lookup_stage_probe(const gort_map *m, struct lookup_batch *b, size_t i, int kind
 {
     size_t r = i % LOOKUP_RING;
     const char *key = b->keys + i * m->layout.key_size;
-    ctrl_word ctrl = *group_ctrl(b->home[r]);
-    char *slot = group_find_kind(m, b->home[r], ctrl, key, hash_h2(b->hash[r]), kind);
-    if (!slot && !match_empty(ctrl)) /* probes on: the full probe, from the home group */
-        slot = table_find_on(m, b->entry[r], key, b->hash[r]);
-    lookup_emit(m, b, i, slot);
+    lookup_emit(m, b, i, home_find_kind(m, b->entry[r], b->home[r], key, b->hash[r], kind));
 }
 
 static inline __attribute__((always_inline)) void
