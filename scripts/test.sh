@@ -70,7 +70,7 @@ run_suite "ASan+UBSan (libc allocator)" build-asan \
     "$libc_sanitized -Db_sanitize=address,undefined -Dbindings=enabled" \
     "--suite unit --suite swar"
 run_suite "ASan+UBSan: the bindings' suites" build-asan "" \
-    "--suite bindings --logbase testlog-bindings" build-asan-bindings.test.log
+    "--suite bindings --logbase testlog-bindings" build-asan-bindings
 run_suite "TSan (libc allocator)" build-tsan "$libc_sanitized -Db_sanitize=thread" \
     "--suite unit"
 run_suite "Valgrind memcheck (libc allocator)" build-valgrind "$libc_sanitized" \
