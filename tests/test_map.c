@@ -2687,15 +2687,24 @@ static uint64_t word_hash(const void *value, uint64_t seed, void *ctx)
     return (v ^ seed) * 0x9e3779b97f4a7c15u;
 }
 
-TEST(concurrent_writes_reads_and_iteration_reach_the_abort_hook)
+/* What the abort hook says for each reenter_mode. */
+static const char *const reenter_messages[] = {"concurrent map writes",
+                                               "concurrent map read and map write",
+                                               "concurrent map iteration and map write"};
+
+/* An 8-byte key type whose equality runs reentrant_equal. */
+static gort_type *reentrant_key_type(void)
 {
-    static const char *messages[] = {"concurrent map writes",
-                                     "concurrent map read and map write",
-                                     "concurrent map iteration and map write"};
     gort_type_desc desc = {.struct_size = sizeof desc, .size = 8, .align = 8,
                            .hash = word_hash, .equal = reentrant_equal};
     gort_type *key_type = NULL;
     CHECK_OK(gort_type_create(&desc, &key_type));
+    return key_type;
+}
+
+TEST(concurrent_writes_reads_and_iteration_reach_the_abort_hook)
+{
+    gort_type *key_type = reentrant_key_type();
     gort_map_set_abort_hook(record_fatal, NULL);
     for (reenter_mode = 0; reenter_mode < 3; reenter_mode++) {
         gort_map *m = NULL;
@@ -2705,7 +2714,7 @@ TEST(concurrent_writes_reads_and_iteration_reach_the_abort_hook)
         last_fatal = NULL;
         reentered = m;
         CHECK_OK(gort_map_set(m, &k, &v)); /* compares against the stored key 1 */
-        CHECK_TRUE(last_fatal && strcmp(last_fatal, messages[reenter_mode]) == 0);
+        CHECK_TRUE(last_fatal && strcmp(last_fatal, reenter_messages[reenter_mode]) == 0);
         gort_map_release(m);
     }
     gort_map_set_abort_hook(NULL, NULL);
@@ -2714,13 +2723,7 @@ TEST(concurrent_writes_reads_and_iteration_reach_the_abort_hook)
 
 TEST(set_n_and_delete_n_report_map_access_from_their_callbacks)
 {
-    static const char *messages[] = {"concurrent map writes",
-                                     "concurrent map read and map write",
-                                     "concurrent map iteration and map write"};
-    gort_type_desc desc = {.struct_size = sizeof desc, .size = 8, .align = 8,
-                           .hash = word_hash, .equal = reentrant_equal};
-    gort_type *key_type = NULL;
-    CHECK_OK(gort_type_create(&desc, &key_type));
+    gort_type *key_type = reentrant_key_type();
     gort_map_set_abort_hook(record_fatal, NULL);
     for (reenter_mode = 0; reenter_mode < 3; reenter_mode++) {
         for (int op = 0; op < 2; op++) {
@@ -2732,7 +2735,7 @@ TEST(set_n_and_delete_n_report_map_access_from_their_callbacks)
             reentered = m;
             /* compares against the stored key 1 while the batch writes */
             CHECK_EQ_INT(op ? gort_map_delete_n(m, &k, 1) : gort_map_set_n(m, &k, &v, 1), op);
-            CHECK_TRUE(last_fatal && strcmp(last_fatal, messages[reenter_mode]) == 0);
+            CHECK_TRUE(last_fatal && strcmp(last_fatal, reenter_messages[reenter_mode]) == 0);
             gort_map_release(m);
         }
     }
