@@ -49,6 +49,7 @@ struct map_layout {
     bool value_indirect;
     bool key_update;     /* overwrite stores the new key (floats, custom equality) */
     bool plain;          /* nothing to retain/release/free per entry */
+    bool key_callbacks;  /* a custom key type: its own hash and equal, called directly */
     uint8_t key_kind;
 };
 
@@ -280,7 +281,7 @@ static inline __attribute__((always_inline)) uint64_t map_hash_kind(const gort_m
         return XXH3_64bits_withSeed(s->ptr, s->len, m->fast_seed);
     }
     default:
-        if (m->key_type->kind == GORT_KIND_CUSTOM && !m->key_type->bytewise)
+        if (m->layout.key_callbacks)
             return m->key_type->hash(key, m->seed, m->key_type->ctx); /* the user's, direct */
         return gort__hash_value(m->key_type, key, m->seed);
     }
@@ -333,7 +334,7 @@ static inline bool key_matches(const gort_map *m, const void *stored, const void
         return a->len == b->len && (a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0);
     }
     default:
-        if (m->key_type->kind == GORT_KIND_CUSTOM && !m->key_type->bytewise)
+        if (m->layout.key_callbacks)
             return m->key_type->equal(stored, key, m->key_type->ctx) != 0;
         return gort__map_key_equal(m, stored, key);
     }
