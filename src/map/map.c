@@ -118,6 +118,30 @@ static int key_kind(const gort_type *key)
     return KEY_GENERIC;
 }
 
+/* The layout of every map with 8-byte bytewise keys and 8-byte values stored in the
+ * slot (uint64 -> uint64, -> double, -> pointer...), as a constant: code that reads its
+ * sizes and offsets from here instead of m->layout gets them folded into instructions. */
+static const struct map_layout pair_layout = {
+    .key_size = 8,
+    .value_size = 8,
+    .value_offset = 8,
+    .slot_size = 16,
+    .group_size = sizeof(ctrl_word) + GROUP_SLOTS * 16,
+    .group_align = 8,
+    .table_offset = sizeof(struct map_table), /* a multiple of 8: it holds pointers */
+    .key_kind = KEY_WORD64,
+};
+
+static bool is_pair_layout(const struct map_layout *lay)
+{
+    return lay->key_kind == KEY_WORD64 && !lay->value_indirect &&
+           lay->value_size == pair_layout.value_size &&
+           lay->value_offset == pair_layout.value_offset &&
+           lay->slot_size == pair_layout.slot_size &&
+           lay->group_size == pair_layout.group_size &&
+           lay->table_offset == pair_layout.table_offset;
+}
+
 static void compute_layout(struct map_layout *lay, const gort_type *key,
                            const gort_type *value)
 {
@@ -144,6 +168,7 @@ static void compute_layout(struct map_layout *lay, const gort_type *key,
     lay->plain = !key->owns_refs && !value->owns_refs && !lay->key_indirect &&
                  !lay->value_indirect;
     lay->key_callbacks = key->kind == GORT_KIND_CUSTOM && !key->bytewise;
+    lay->pair = is_pair_layout(lay);
 }
 
 /* ---- small mode ------------------------------------------------------------------ */
@@ -848,11 +873,62 @@ lookup_stage_probe(const gort_map *m, struct lookup_batch *b, size_t i, int kind
     lookup_emit(m, b, i, home_find_kind(m, b->entry[r], b->home[r], key, b->hash[r], kind));
 }
 
+/*
+ * get_n of 8-byte keys and values in a table-mode map held in cache (map_hit_1k): the
+ * general loop's ~100 instructions per key were mostly bookkeeping, the layout's sizes
+ * reloaded after every store to the caller's arrays (which may alias anything) and the
+ * value copied through a size switch. Here the map's fields live in locals and the
+ * layout is a constant; a probe past the home group still goes to table_find_on.
+ */
+static void lookup_pairs(const gort_map *m, struct lookup_batch *b, size_t n)
+{
+    const struct map_layout *lay = &pair_layout;
+    const struct map_dir_entry *dir = m->dir;
+    const uint64_t seed = m->fast_seed;
+    const unsigned shift = m->global_depth ? m->global_shift : 0;
+    const uint64_t dir_mask = m->global_depth ? ~UINT64_C(0) : 0; /* depth 0: entry 0 */
+    char *values = b->values;
+    int *found = b->found;
+    size_t hits = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *key = b->keys + i * sizeof(uint64_t);
+        uint64_t word;
+        memcpy(&word, key, sizeof word);
+        uint64_t h = hash_word(word, seed);
+        const struct map_dir_entry *e = &dir[(h >> shift) & dir_mask];
+        char *group = home_group(lay, e, h);
+        ctrl_word ctrl = *group_ctrl(group);
+        char *slot = NULL;
+        for (slot_bits c = match_h2(ctrl, hash_h2(h)); c && !slot;
+             c = slot_bits_drop_first(c)) {
+            char *candidate = slot_at(lay, group, slot_bits_first(c));
+            if (key_matches(m, candidate, key, KEY_WORD64))
+                slot = candidate;
+        }
+        if (!slot && !match_empty(ctrl))
+            slot = table_find_on(m, e, key, h);
+        uint64_t value = 0;
+        if (slot)
+            memcpy(&value, slot + lay->value_offset, sizeof value);
+        if (values)
+            memcpy(values + i * sizeof value, &value, sizeof value);
+        if (found)
+            found[i] = slot != NULL;
+        hits += slot != NULL;
+    }
+    b->hits += hits;
+}
+
 static inline __attribute__((always_inline)) void
 lookup_all_kind(const gort_map *m, struct lookup_batch *b, size_t n, int kind)
 {
+    bool cached = gort__atomic_load_relaxed(&m->bytes) <= LOOKUP_CACHED_BYTES;
+    if (kind == KEY_WORD64 && m->layout.pair && m->dir_len && cached) {
+        lookup_pairs(m, b, n);
+        return;
+    }
     /* small or empty (one group, in cache after the first key), or all in cache */
-    if (m->dir_len == 0 || gort__atomic_load_relaxed(&m->bytes) <= LOOKUP_CACHED_BYTES) {
+    if (m->dir_len == 0 || cached) {
         for (size_t i = 0; i < n; i++) {
             uint64_t h;
             lookup_emit(m, b, i, find_kind(m, b->keys + i * m->layout.key_size, kind, &h));

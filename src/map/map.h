@@ -50,6 +50,7 @@ struct map_layout {
     bool key_update;     /* overwrite stores the new key (floats, custom equality) */
     bool plain;          /* nothing to retain/release/free per entry */
     bool key_callbacks;  /* a custom key type: its own hash and equal, called directly */
+    bool pair;           /* 8-byte word keys, 8-byte inline values: pair_layout below */
     uint8_t key_kind;
 };
 
