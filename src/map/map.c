@@ -304,7 +304,7 @@ home_find_kind(const gort_map *m, const struct map_dir_entry *e, char *home, con
                uint64_t h, int kind)
 {
     ctrl_word ctrl = *group_ctrl(home);
-    char *slot = group_find_kind(m, home, ctrl, key, hash_h2(h), kind);
+    char *slot = group_find_kind(m, &m->layout, home, ctrl, key, hash_h2(h), kind);
     return slot || match_empty(ctrl) ? slot : table_find_on(m, e, key, h);
 }
 
@@ -898,13 +898,7 @@ static void lookup_pairs(const gort_map *m, struct lookup_batch *b, size_t n)
         const struct map_dir_entry *e = &dir[(h >> shift) & dir_mask];
         char *group = home_group(lay, e, h);
         ctrl_word ctrl = *group_ctrl(group);
-        char *slot = NULL;
-        for (slot_bits c = match_h2(ctrl, hash_h2(h)); c && !slot;
-             c = slot_bits_drop_first(c)) {
-            char *candidate = slot_at(lay, group, slot_bits_first(c));
-            if (key_matches(m, candidate, key, KEY_WORD64))
-                slot = candidate;
-        }
+        char *slot = group_find_kind(m, lay, group, ctrl, key, hash_h2(h), KEY_WORD64);
         if (!slot && !match_empty(ctrl))
             slot = table_find_on(m, e, key, h);
         uint64_t value = 0;

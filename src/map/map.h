@@ -50,7 +50,7 @@ struct map_layout {
     bool key_update;     /* overwrite stores the new key (floats, custom equality) */
     bool plain;          /* nothing to retain/release/free per entry */
     bool key_callbacks;  /* a custom key type: its own hash and equal, called directly */
-    bool pair;           /* 8-byte word keys, 8-byte inline values: pair_layout below */
+    bool pair;           /* 8-byte word keys, 8-byte inline values (map.c's pair_layout) */
     uint8_t key_kind;
 };
 
@@ -374,13 +374,12 @@ static inline char *home_group(const struct map_layout *lay, const struct map_di
     return entry_group(lay, e, probe_start(&e->geom, h).group);
 }
 
-/* The slot of `group` (whose control word is ctrl) holding key, or NULL. */
-static inline __attribute__((always_inline)) char *group_find_kind(const gort_map *m,
-                                                                   char *group, ctrl_word ctrl,
-                                                                   const void *key, uint8_t h2,
-                                                                   int kind)
+/* The slot of `group` (whose control word is ctrl) holding key, or NULL. lay is m's
+ * layout, or a constant equal to it (map.c's pair_layout). */
+static inline __attribute__((always_inline)) char *
+group_find_kind(const gort_map *m, const struct map_layout *lay, char *group, ctrl_word ctrl,
+                const void *key, uint8_t h2, int kind)
 {
-    const struct map_layout *lay = &m->layout;
     for (slot_bits c = match_h2(ctrl, h2); c; c = slot_bits_drop_first(c)) {
         char *slot = slot_at(lay, group, slot_bits_first(c));
         if (key_matches(m, kind == KEY_GENERIC ? slot_key(lay, slot) : slot, key, kind))
@@ -400,7 +399,7 @@ table_find_kind(const gort_map *m, const struct map_dir_entry *e, const void *ke
         char *group = entry_group(lay, e, p.group);
         group_prefetch(lay, group);
         ctrl_word ctrl = *group_ctrl(group);
-        char *slot = group_find_kind(m, group, ctrl, key, hash_h2(h), kind);
+        char *slot = group_find_kind(m, lay, group, ctrl, key, hash_h2(h), kind);
         if (slot || match_empty(ctrl))
             return slot;
     }
