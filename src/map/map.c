@@ -358,9 +358,7 @@ char *gort__map_find(const gort_map *m, const void *key)
 static void slot_position(const gort_map *m, const struct map_table *t, char *slot,
                           char **group, unsigned *i)
 {
-    size_t offset = (size_t)(slot - group_at(&m->layout, t, 0));
-    size_t g = offset / m->layout.group_size;
-    *group = group_at(&m->layout, t, g);
+    *group = group_at(&m->layout, t, slot_group_index(&m->layout, t, slot));
     *i = (unsigned)((size_t)(slot - *group - sizeof(ctrl_word)) /
                     max_size(m->layout.slot_size, 1));
 }

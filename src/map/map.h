@@ -140,6 +140,13 @@ static inline char *group_at(const struct map_layout *lay, const struct map_tabl
     return (char *)t + lay->table_offset + g * lay->group_size;
 }
 
+/* The index in t of the group holding `slot`, one of t's slots. */
+static inline uint32_t slot_group_index(const struct map_layout *lay, const struct map_table *t,
+                                        const char *slot)
+{
+    return (uint32_t)((size_t)(slot - group_at(lay, t, 0)) / lay->group_size);
+}
+
 static inline ctrl_word *group_ctrl(char *group)
 {
     return (ctrl_word *)(void *)group;

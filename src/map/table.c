@@ -110,12 +110,10 @@ put_kind(gort_map *m, const struct map_dir_entry *e, const void *key, uint64_t h
         char *group = entry_group(lay, e, p.group);
         group_prefetch(lay, group);
         ctrl_word ctrl = *group_ctrl(group);
-        for (slot_bits c = match_h2(ctrl, h2); c; c = slot_bits_drop_first(c)) {
-            char *slot = slot_at(lay, group, slot_bits_first(c));
-            if (key_matches(m, kind == KEY_GENERIC ? slot_key(lay, slot) : slot, key, kind)) {
-                claim->group = NULL;
-                return slot;
-            }
+        char *slot = group_find_kind(m, lay, group, ctrl, key, h2, kind);
+        if (slot) {
+            claim->group = NULL;
+            return slot;
         }
         slot_bits empty = match_empty(ctrl);
         if (!empty) {
@@ -182,8 +180,7 @@ size_t gort__table_probe_length(const gort_map *m, const struct map_table *t, ch
     const void *key = slot_key(&m->layout, slot);
     if (!map_key_self_equal(m, key))
         return 0;
-    size_t offset = (size_t)(slot - group_at(&m->layout, t, 0));
-    uint32_t home = (uint32_t)(offset / m->layout.group_size);
+    uint32_t home = slot_group_index(&m->layout, t, slot);
     size_t length = 1;
     for (struct probe p = probe_start(&t->geom, gort__map_hash(m, key)); p.group != home;
          probe_next(&t->geom, &p))
